@@ -78,8 +78,7 @@ def download_file(url: str, path: str | os.PathLike, checksum: str, timeout: flo
             os.fsync(stream.fileno())
         if actual.lower() != checksum.lower():
             raise DownloadError(
-                f"download of {url} for {path} failed verification: "
-                f"got {algorithm} {actual}, expected {checksum}"
+                f"download of {url} for {path} failed verification: got {algorithm} {actual}, expected {checksum}"
             )
         os.replace(temporary, path)
     except BaseException:

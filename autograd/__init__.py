@@ -1,0 +1,60 @@
+"""autograd: reverse-mode automatic differentiation on numpy, with a PyTorch-like API.
+
+>>> import autograd
+>>> x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = 2 * x @ x
+>>> y.backward()
+>>> x.grad
+tensor([ 4.,  8., 12.])
+"""
+
+# isort: off
+from . import tensor as _tensor  # first: the operations attach themselves to Tensor
+
+# isort: on
+from . import ops
+from .autograd_api import grad
+from .factories import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
+from .random import manual_seed
+from .scalar import Scalar
+from .tensor import (
+    Tensor,
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+
+bool = bool_  # noqa: A001 (PyTorch's name: autograd.bool)
+
+__version__ = "0.1.0"

@@ -1,0 +1,181 @@
+"""`Function`: one differentiable operation, its forward and its backward (and tangent) rules together.
+
+An operation subclasses `Function` and writes, side by side:
+
+- `forward(self, *arrays, **params)`: compute on numpy arrays; keep what backward needs in
+  `self.saved` (a tuple). Saved values must be inputs, the output (last, with `output_saved = True`),
+  or values that need no gradient (masks, indices: keep those as ordinary attributes instead);
+- `backward(self, grad)`: one gradient per input, the input's broadcast shape is fine (the engine sums
+  it back to the input's shape here, in one place). Write it with operators, numpy ufuncs and
+  `Op.call(...)`, so the same code runs on arrays, or on tensors when `create_graph=True` records it;
+- `jvp(self, *tangents)`: the forward-mode rule (see `autograd.forward`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import state
+from .tensor import Tensor
+
+
+class Function:
+    """Base of every operation; an instance is one node of the graph (`Tensor.grad_fn`)."""
+
+    saved: tuple[Any, ...] | None = ()
+    output_saved = False  # True when saved[-1] is the output (exp, tanh, sigmoid, softmax...)
+    differentiable = True
+    is_view = False  # output shares memory (and so the version counter) with input 0
+    hooks: list[Any] | None = None
+    module: str | None = None
+
+    # set by apply when the graph is recorded
+    inputs: tuple[Any, ...]
+    edges: tuple[Any, ...]
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Run the operation on tensors (and constants), recording a graph node when grad is needed."""
+        fn = cls()
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            out = fn.forward(*arrays, **params)
+        except ValueError as err:
+            shapes = " and ".join(str(np.shape(a)) for a in arrays)
+            raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
+        result = Tensor.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result.name = None
+        result._hooks = None
+        if cls.is_view and isinstance(inputs[0], Tensor):
+            result._version = inputs[0]._version
+        else:
+            result._version = [0]
+        if not (state.enabled and cls.differentiable):
+            result.requires_grad = False
+            result.grad_fn = None
+            return result
+        edges = tuple((x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs)
+        if edges.count(None) == len(edges):
+            result.requires_grad = False
+            result.grad_fn = None
+            return result
+        fn.inputs = inputs
+        fn.edges = edges
+        if _scope:
+            fn.module = _scope[-1]
+        if fn.saved:
+            fn.versions = _saved_versions(fn, inputs, result)
+        result.requires_grad = True
+        result.grad_fn = fn
+        return result
+
+    @classmethod
+    def call(cls, *inputs: Any, **params: Any) -> Any:
+        """Apply to tensors (recording the graph), or compute directly when every input is an array."""
+        if any(isinstance(x, Tensor) for x in inputs):
+            return cls.apply(*inputs, **params)
+        return cls().forward(*inputs, **params)
+
+    def forward(self, *arrays: Any, **params: Any) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def _backprop(self, grad: Any, retain_graph: bool) -> list[Any]:
+        """Called by the engine: hooks, saved-value checks, `backward`, and broadcasting undone."""
+        if self.hooks:
+            grad = _run_hooks(self.hooks, grad)
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time ({type(self).__name__}'s saved "
+                "values were freed by the first backward). Specify retain_graph=True on the first "
+                "backward() if you need to backward through the graph again."
+            )
+        if saved:
+            self._check_versions()
+            if state.enabled:  # create_graph: differentiate through the saved values too
+                self.saved = self._saved_as_tensors()
+        grads = self.backward(grad)
+        self.saved = saved if retain_graph else None
+        result = []
+        for x, edge, g in zip(self.inputs, self.edges, grads):
+            if edge is None or g is None:
+                result.append(None)
+                continue
+            if g is grad:
+                g = g.view()  # the same array may reach two inputs: mark it as borrowed
+            shape = x.data.shape
+            if g.shape != shape:
+                g = sum_to_shape(g, shape)
+            result.append(g)
+        return result
+
+    def _check_versions(self) -> None:
+        for counter, version in self.versions:
+            if counter[0] != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation by {type(self).__name__} has "
+                    f"been modified by an in-place operation: it is at version {counter[0]}, expected "
+                    f"version {version}. Use an out-of-place operation, or clone() before modifying."
+                )
+
+    def _saved_as_tensors(self) -> tuple[Any, ...]:
+        """The saved values as the graph tensors they came from, so backward itself is recorded."""
+        by_identity = {id(x.data): x for x in self.inputs if isinstance(x, Tensor)}
+        tensors = [by_identity.get(id(s), s) for s in self.saved]
+        if self.output_saved:
+            output = Tensor(self.saved[-1])
+            output.requires_grad, output.grad_fn = True, self
+            tensors[-1] = output
+        return tuple(tensors)
+
+    def needs_grad(self, i: int) -> bool:
+        """Whether input `i` wants a gradient (backward may skip computing the others)."""
+        return self.edges[i] is not None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+_scope: list[str] = []
+
+
+def _saved_versions(fn: Function, inputs: tuple[Any, ...], output: Tensor) -> tuple[Any, ...]:
+    """(counter, version) for each tensor whose array `fn` saved, to detect later in-place changes."""
+    saved_ids = {id(s) for s in fn.saved}
+    versions = [(x._version, x._version[0]) for x in inputs if isinstance(x, Tensor) and id(x.data) in saved_ids]
+    if fn.output_saved:
+        versions.append((output._version, output._version[0]))
+    return tuple(versions)
+
+
+def _run_hooks(hooks: list[Any], grad: Any) -> Any:
+    """Call each hook on the gradient (as a tensor); a hook that returns a tensor replaces it."""
+    for hook in hooks:
+        wrapped = grad if isinstance(grad, Tensor) else Tensor(grad)
+        replaced = hook(wrapped)
+        if replaced is not None:
+            replaced_data = replaced if isinstance(grad, Tensor) else np.asarray(getattr(replaced, "data", replaced))
+            if replaced_data.shape != grad.shape:
+                raise RuntimeError(
+                    f"hook returned a gradient of shape {tuple(replaced_data.shape)}, expected {tuple(grad.shape)}"
+                )
+            grad = replaced_data
+    return grad
+
+
+def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Undo broadcasting: sum `grad` over the axes that broadcasting added or stretched to reach `shape`."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes)
+    if grad.shape != shape:
+        grad = grad.reshape(shape)
+    return grad

@@ -1,0 +1,65 @@
+"""Whether operations record a graph: `no_grad`, `enable_grad`, `is_grad_enabled`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+
+class _State:
+    enabled = True
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph that `backward` needs."""
+    return state.enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode for its extent, then restores it."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self._previous = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.enabled = self._previous
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            previous = state.enabled
+            state.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state.enabled = previous
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Operations inside record no graph: `with no_grad(): ...` or `@no_grad()`."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Re-enable graph recording inside a `no_grad` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Set grad mode to `mode` for a block or a function."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)

@@ -1,0 +1,59 @@
+"""softmax and log_softmax along a dim, computed stably (finite for logits of any finite size)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from .shape import normalize_dim
+
+
+class Softmax(Function):
+    output_saved = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    output_saved = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+def _axis(x: Tensor, dim: int | None, op: str) -> int:
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
+    return normalize_dim(dim, x.ndim, op)
+
+
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`."""
+    if x.ndim == 0:
+        return x * 0 + 1
+    return Softmax.apply(x, axis=_axis(x, dim, "softmax"))
+
+
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along `dim`."""
+    if x.ndim == 0:
+        return x * 0
+    return LogSoftmax.apply(x, axis=_axis(x, dim, "log_softmax"))

@@ -1,0 +1,227 @@
+"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Exp(Function):
+    output_saved = True
+
+    def forward(self, x):
+        out = np.exp(x)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * out,)
+
+
+class Log(Function):
+    def forward(self, x):
+        self.saved = (x,)
+        return np.log(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / x,)
+
+
+class Sqrt(Function):
+    output_saved = True
+
+    def forward(self, x):
+        out = np.sqrt(x)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g / (2 * out),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, g):
+        return (g * self.sign,)
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.saved = (x,)
+        return np.sin(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * np.cos(x),)
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.saved = (x,)
+        return np.cos(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (-g * np.sin(x),)
+
+
+class Tanh(Function):
+    output_saved = True
+
+    def forward(self, x):
+        out = np.tanh(x)
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    output_saved = True
+
+    def forward(self, x):
+        out = 0.5 + 0.5 * np.tanh(0.5 * x)  # = 1 / (1 + exp(-x)), with no overflow for large |x|
+        self.saved = (out,)
+        return out
+
+    def backward(self, g):
+        (out,) = self.saved
+        return (g * out * (1 - out),)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+class LeakyRelu(Function):
+    def forward(self, x, negative_slope):
+        self.slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, g):
+        return (g * self.slope,)
+
+
+class Clamp(Function):
+    def forward(self, x, low, high):
+        self.mask = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            self.mask &= x >= low
+        if high is not None:
+            self.mask &= x <= high
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+class Maximum(Function):
+    """max(a, b) elementwise; where a == b the gradient is split evenly, as in PyTorch."""
+
+    def forward(self, a, b):
+        out = np.maximum(a, b)
+        self.weight_a = ((a > b) + 0.5 * (a == b)).astype(out.dtype)
+        return out
+
+    def backward(self, g):
+        return g * self.weight_a, g * (1 - self.weight_a)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        out = np.minimum(a, b)
+        self.weight_a = ((a < b) + 0.5 * (a == b)).astype(out.dtype)
+        return out
+
+    def backward(self, g):
+        return g * self.weight_a, g * (1 - self.weight_a)
+
+
+class Where(Function):
+    def forward(self, a, b, condition):
+        self.condition = condition
+        return np.where(condition, a, b)
+
+    def backward(self, g):
+        return g * self.condition, g * ~self.condition
+
+
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    return Abs.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    return Cos.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), finite for any finite x."""
+    return Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return Relu.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyRelu.apply(x, negative_slope=negative_slope)
+
+
+def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Limit x to [min, max]; the gradient is 1 inside the range (ends included), 0 outside."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(x, low=min, high=max)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return Minimum.apply(a, b)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elements of `a` where `condition` holds, else of `b` (all three broadcast)."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    return Where.apply(a, b, condition=cond)

@@ -1,0 +1,65 @@
+"""Matrix products: matmul (1-D, 2-D and batched with broadcasting) and dot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class MatMul(Function):
+    """a @ b for a.ndim >= 2 and b.ndim >= 2; batch dims broadcast (the engine sums them back)."""
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = g @ b.mT if self.needs_grad(0) else None
+        gb = a.mT @ g if self.needs_grad(1) else None
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted, then the extra dim dropped."""
+    a_nd, b_nd = np.ndim(a.data if isinstance(a, Tensor) else a), np.ndim(b.data if isinstance(b, Tensor) else b)
+    if a_nd == 0 or b_nd == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a_nd}D and {b_nd}D")
+    if a_nd == 1:
+        a = a.reshape(1, -1) if isinstance(a, Tensor) else np.reshape(a, (1, -1))
+    if b_nd == 1:
+        b = b.reshape(-1, 1) if isinstance(b, Tensor) else np.reshape(b, (-1, 1))
+    ashape, bshape = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+    if ashape[-1] != bshape[-2]:
+        raise RuntimeError(f"matmul: shapes {ashape} and {bshape} cannot be multiplied ({ashape[-1]} != {bshape[-2]})")
+    out = MatMul.apply(a, b)
+    if a_nd == 1 and b_nd == 1:
+        return out.reshape(())
+    if a_nd == 1:
+        return out.reshape(*out.shape[:-2], out.shape[-1])
+    if b_nd == 1:
+        return out.reshape(out.shape[:-1])
+    return out
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected {a.shape} and {b.shape} to match")
+    return matmul(a, b)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: 2D tensors expected, got {a.ndim}D and {b.ndim}D")
+    return matmul(a, b)
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    return matmul(a, v)

@@ -1,0 +1,276 @@
+"""Reductions over dims: sum mean max min argmax argmin var std norm logsumexp all any."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from .shape import Expand, normalize_dim
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def reduce_axes(x: Tensor, dim: Any, axis: Any, op: str) -> tuple[int, ...] | None:
+    """The dims to reduce as a tuple of non-negative ints (None for all); `axis` is numpy's spelling."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both 'dim' and 'axis'")
+        dim = axis
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = tuple(sorted({normalize_dim(d, x.ndim, op) for d in dims}))
+    if len(axes) != len(dims):
+        raise RuntimeError(f"{op}: dim {dim} appears multiple times in the list of dims")
+    return axes
+
+
+def _keepdim(keepdim: bool, keepdims: bool | None) -> bool:
+    return bool(keepdim if keepdims is None else keepdims)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+    """The gradient of a reduction: g (reduced shape) broadcast back over the reduced dims."""
+    return Expand.call(g.reshape(kept_shape), shape=shape)
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdims):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        return np.asarray(x.sum(axis=axes, keepdims=keepdims))
+
+    def backward(self, g):
+        return (_spread(g, self.kept, self.shape),)
+
+
+class Mean(Function):
+    def forward(self, x, axes, keepdims):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.count = max(x.size // max(int(np.prod(self.kept)), 1), 1) if x.size else 0
+        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
+
+    def backward(self, g):
+        return (_spread(g / self.count, self.kept, self.shape),)
+
+
+class Extreme(Function):
+    """max or min; the gradient goes to the chosen element (or is split evenly between ties)."""
+
+    def forward(self, x, axes, keepdims, pick, indices):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        out = pick(x, axis=axes, keepdims=True)
+        if indices is None:
+            mask = x == out
+            self.weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
+        else:
+            self.weight = np.zeros(x.shape, dtype=x.dtype)
+            np.put_along_axis(self.weight, indices, 1, axis=axes[0])
+        return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
+
+    def backward(self, g):
+        return (_spread(g, self.kept, self.shape) * self.weight,)
+
+
+class Var(Function):
+    def forward(self, x, axes, keepdims, correction):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes = axes
+        self.dof = max(x.size // max(int(np.prod(self.kept)), 1) - correction, 0)
+        self.saved = (x,)
+        centered = x - x.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray((centered * centered).sum(axis=axes, keepdims=keepdims) / self.dof)
+
+    def backward(self, g):
+        (x,) = self.saved
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        return (_spread(g, self.kept, self.shape) * centered * (2 / self.dof),)
+
+
+class Norm2(Function):
+    output_saved = True
+
+    def forward(self, x, axes, keepdims):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        out = np.asarray(np.sqrt((x * x).sum(axis=axes, keepdims=keepdims)))
+        self.saved = (x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        out = out.reshape(self.kept)
+        safe = out + (out == 0)  # the gradient at 0 is taken as 0, as PyTorch does
+        return (_spread(g, self.kept, self.shape) * x / safe,)
+
+
+class LogSumExp(Function):
+    output_saved = True
+
+    def forward(self, x, axes, keepdims):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(self.kept, x.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        out = out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
+        self.saved = (x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        return (_spread(g, self.kept, self.shape) * np.exp(x - out.reshape(self.kept)),)
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    return () if axes is None else tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def sum(  # noqa: A001 (PyTorch's name)
+    x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """Sum over `dim` (int, tuple, negative allowed; all dims when None)."""
+    axes = reduce_axes(x, dim, axis, "sum")
+    if dtype is not None:
+        x = x.to(dtype)
+    return Sum.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims))
+
+
+def mean(
+    x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """Mean over `dim`; needs a floating dtype, as in PyTorch."""
+    axes = reduce_axes(x, dim, axis, "mean")
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating point, got {x.dtype}")
+    return Mean.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims))
+
+
+def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: str) -> Any:
+    pick, arg = (np.max, np.argmax) if op == "max" else (np.min, np.argmin)
+    if isinstance(dim, (Tensor, np.ndarray)):
+        from .elementwise import maximum, minimum
+
+        return (maximum if op == "max" else minimum)(x, dim)
+    axes = reduce_axes(x, dim, axis, op)
+    if x.data.size == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    keep = _keepdim(keepdim, keepdims)
+    if axes is None or axis is not None:  # numpy's spelling returns the values alone
+        return Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
+    if len(axes) != 1:
+        raise TypeError(f"{op}(): dim must be a single int when returning indices, got {dim}")
+    indices = np.expand_dims(arg(x.data, axis=axes[0]), axes[0])
+    values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=indices)
+    return MaxResult(values, Tensor(indices if keep else indices.squeeze(axes[0])))
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:  # noqa: A001
+    """max of all elements; with `dim`, (values, indices) along it; with a tensor, elementwise maximum."""
+    return _extreme(x, dim, keepdim, axis, keepdims, "max")
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:  # noqa: A001
+    """min of all elements; with `dim`, (values, indices) along it; with a tensor, elementwise minimum."""
+    return _extreme(x, dim, keepdim, axis, keepdims, "min")
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Max over `dim` (int or tuple), gradient split between ties."""
+    axes = reduce_axes(x, dim, None, "amax")
+    return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.max, indices=None)
+
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    axes = reduce_axes(x, dim, None, "amin")
+    return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.min, indices=None)
+
+
+def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
+    if x.data.size == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    if dim is None:
+        return Tensor(np.asarray(fn(x.data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
+    axis = normalize_dim(dim, x.ndim, op)
+    return Tensor(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Tensor:
+    """Index of the largest element (first of ties), over all elements or along `dim`."""
+    return _arg(x, dim if axis is None else axis, keepdim, np.argmax, "argmax")
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Tensor:
+    return _arg(x, dim if axis is None else axis, keepdim, np.argmin, "argmin")
+
+
+def var(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
+    """Variance over `dim`, unbiased (divides by n - 1) unless `unbiased=False` or `correction=0`."""
+    axes = reduce_axes(x, dim, axis, "var")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return Var.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims), correction=correction)
+
+
+def std(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: Any = None,
+    keepdims: Any = None,
+) -> Tensor:
+    """Standard deviation: the square root of `var` with the same arguments."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Vector p-norm over `dim` (all elements when None); 'fro' and 2 are the Euclidean norm."""
+    from .elementwise import abs as abs_
+
+    axes = reduce_axes(x, dim, None, "norm")
+    if p in ("fro", 2, 2.0):
+        return Norm2.apply(x, axes=axes, keepdims=keepdim)
+    if p in (1, 1.0):
+        return sum(abs_(x), dim=axes, keepdim=keepdim)
+    if p in (float("inf"), "inf"):
+        return amax(abs_(x), dim=axes, keepdim=keepdim)
+    if isinstance(p, (int, float)) and p > 0:
+        return sum(abs_(x) ** p, dim=axes, keepdim=keepdim) ** (1.0 / p)
+    raise ValueError(f"norm: unsupported p={p!r} (use 'fro', a positive number or inf)")
+
+
+def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, computed stably (no overflow for large x)."""
+    axes = reduce_axes(x, dim, None, "logsumexp")
+    return LogSumExp.apply(x, axes=axes, keepdims=keepdim)
+
+
+def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element (over `dim`) is nonzero; no gradient."""
+    return Tensor(np.asarray(np.all(x.data, axis=reduce_axes(x, dim, None, "all"), keepdims=keepdim)))
+
+
+def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return Tensor(np.asarray(np.any(x.data, axis=reduce_axes(x, dim, None, "any"), keepdims=keepdim)))

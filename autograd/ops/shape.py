@@ -1,0 +1,326 @@
+"""Shape operations: reshape, permute, expand, indexing, cat, stack, split, pad (and their gradients)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def normalize_dim(dim: int, ndim: int, op: str) -> int:
+    """A dimension index in [0, ndim), accepting negative values; IndexError names the valid range."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not low <= dim <= high:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+class Reshape(Function):
+    is_view = True
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, g):
+        return (g.reshape(self.input_shape),)
+
+
+class Permute(Function):
+    is_view = True
+
+    def forward(self, x, axes):
+        self.inverse = tuple(np.argsort(axes))
+        return x.transpose(axes)
+
+    def backward(self, g):
+        return (Permute.call(g, axes=self.inverse),)
+
+
+class Expand(Function):
+    """Broadcast to a larger shape; the engine's sum over broadcast axes is the whole backward."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return (g,)
+
+
+class GetItem(Function):
+    is_view = True
+
+    def forward(self, x, index):
+        self.index = index
+        self.input_shape = x.shape
+        self.input_dtype = x.dtype
+        return x[index]
+
+    def backward(self, g):
+        return (IndexAdd.call(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
+
+
+class IndexAdd(Function):
+    """zeros(shape) with `g` added at `index`; repeated indices accumulate (the adjoint of indexing)."""
+
+    def forward(self, g, shape, index, dtype):
+        self.index = index
+        out = np.zeros(shape, dtype=np.result_type(g.dtype, dtype))
+        if _is_basic(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    def backward(self, gg):
+        return (GetItem.call(gg, index=self.index),)
+
+
+class IndexPut(Function):
+    """A copy of x with `value` written at `index` (the recorded form of `x[index] = value`)."""
+
+    def forward(self, x, value, index):
+        self.index = index
+        self.keep = np.ones(x.shape, dtype=x.dtype)
+        self.keep[index] = 0
+        out = x.copy()
+        out[index] = value
+        return out
+
+    def backward(self, g):
+        return g * self.keep, GetItem.call(g, index=self.index)
+
+
+class Cat(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.bounds = np.cumsum([0] + [a.shape[axis] for a in arrays])
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, g):
+        lead = (slice(None),) * self.axis
+        return tuple(
+            GetItem.call(g, index=(*lead, slice(int(start), int(stop))))
+            for start, stop in zip(self.bounds[:-1], self.bounds[1:])
+        )
+
+
+class Stack(Function):
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    def backward(self, g):
+        lead = (slice(None),) * self.axis
+        return tuple(GetItem.call(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
+
+
+class Pad(Function):
+    def forward(self, x, widths, value):
+        self.inner = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(self, g):
+        return (GetItem.call(g, index=self.inner),)
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def index_key(index: Any) -> Any:
+    """Convert tensors inside an index to arrays, and lists to integer or bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(index_key(i) for i in index)
+    if isinstance(index, Tensor):
+        index = index.data
+    if isinstance(index, list):
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
+        raise IndexError(f"tensors used as indices must be long, int or bool tensors, got {index.dtype}")
+    return index
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with slices, ints, None, Ellipsis, bool masks and integer arrays."""
+    key = index_key(index)
+    try:
+        return GetItem.apply(x, index=key)
+    except IndexError as err:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {err}") from None
+
+
+def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
+    return IndexPut.apply(x, value, index=index_key(index))
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape (one dimension may be -1)."""
+    shape = _shape_arg(shape)
+    if shape == x.data.shape:
+        return x
+    try:
+        return Reshape.apply(x, shape=shape)
+    except ValueError:
+        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.data.size}") from None
+
+
+view = reshape
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims start_dim..end_dim into one."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start = normalize_dim(start_dim, x.ndim, "flatten")
+    end = normalize_dim(end_dim, x.ndim, "flatten")
+    shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
+    return reshape(x, shape)
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """Reorder the dimensions."""
+    dims = _shape_arg(dims)
+    if sorted(normalize_dim(d, x.ndim, "permute") for d in dims) != list(range(x.ndim)):
+        raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the {x.ndim} dims of {x.shape}")
+    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    return Permute.apply(x, axes=axes)
+
+
+def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
+    """Swap two dimensions."""
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, 1, -1):
+        return x
+    axes = list(range(x.ndim))
+    d0, d1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return Permute.apply(x, axes=tuple(axes))
+
+
+def t(x: Tensor) -> Tensor:
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, -1) if x.ndim == 2 else x
+
+
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Remove size-1 dimensions (all, or those in `dim`; a dim whose size is not 1 is kept)."""
+    if dim is None:
+        dims = {i for i, n in enumerate(x.shape) if n == 1}
+    else:
+        dims = {normalize_dim(d, x.ndim, "squeeze") for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        dims = {d for d in dims if x.shape[d] == 1}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in dims))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dimension at `dim`."""
+    d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def expand(x: Tensor, *shape: Any) -> Tensor:
+    """Broadcast to `shape` without copying (-1 keeps a dimension)."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim}")
+    target = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+    try:
+        np.broadcast_shapes(x.shape, target)
+    except ValueError:
+        raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {target}") from None
+    return x if target == x.shape else Expand.apply(x, shape=target)
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    return expand(x, tuple(shape))
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return expand(x, other.shape)
+
+
+def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
+    items = list(tensors)
+    if not items:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    return items
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    items = _tensor_list(tensors, "cat")
+    ndim = np.ndim(items[0].data if isinstance(items[0], Tensor) else items[0])
+    axis = normalize_dim(dim, ndim, "cat")
+    for x in items[1:]:
+        other = np.shape(x.data if isinstance(x, Tensor) else x)
+        first = np.shape(items[0].data if isinstance(items[0], Tensor) else items[0])
+        if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other)) if i != axis):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}: {first} and {other}")
+    return Cat.apply(*items, axis=axis)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    items = _tensor_list(tensors, "stack")
+    shapes = {np.shape(x.data if isinstance(x, Tensor) else x) for x in items}
+    if len(shapes) != 1:
+        raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
+    axis = normalize_dim(dim, len(shapes.pop()) + 1, "stack")
+    return Stack.apply(*items, axis=axis)
+
+
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into chunks of a given size (the last may be smaller) or of the listed sizes."""
+    axis = normalize_dim(dim, x.ndim, "split")
+    length = x.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, length - s) for s in range(0, length, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length:
+            raise RuntimeError(f"split: sections {sizes} do not sum to the size {length} of dim {dim}")
+    lead = (slice(None),) * axis
+    bounds = np.cumsum([0, *sizes])
+    return tuple(x[(*lead, slice(int(a), int(b)))] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
+    return split(x, max(1, -(-length // chunks)), dim)
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad with a constant; `pad` lists (before, after) pairs starting from the last dimension (PyTorch)."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * x.ndim})")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {list(pad)} is not supported")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(x, widths=tuple(widths), value=value)

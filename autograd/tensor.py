@@ -1,0 +1,502 @@
+"""`Tensor`: a numpy array that records the operations applied to it, so `backward()` can differentiate.
+
+The operations themselves live in `autograd.ops` (forward and backward side by side); this module holds
+the value type: construction and dtypes, conversions, the operator protocol, in-place updates, and the
+leaf end of the backward pass (gradient accumulation and hooks).
+"""
+
+from __future__ import annotations
+
+import numbers
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import state
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+long = int64
+double = float64
+half = float16
+
+_OPERAND_TYPES = (numbers.Number, np.ndarray, np.generic)
+
+
+def to_dtype(dtype: Any) -> np.dtype | None:
+    """Normalise a dtype argument (`autograd.float32`, numpy dtype, Python `float`/`int`/`bool`)."""
+    if dtype is None:
+        return None
+    if dtype is float:
+        return float32
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    return np.dtype(dtype)
+
+
+def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
+    """Convert `data` to an array with PyTorch's dtype rules: Python floats become float32."""
+    dtype = to_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data, dtype=dtype, copy=copy or None)
+    else:
+        if isinstance(data, str) or (data is not None and not isinstance(data, (numbers.Number, Sequence))):
+            raise TypeError(f"tensor(): cannot convert {type(data).__name__} to a tensor")
+        array = np.asarray(data, dtype=dtype)
+        if dtype is None and array.dtype == float64:
+            array = array.astype(float32)
+    if array.dtype == object or array.dtype.kind in "USVc":
+        raise TypeError(f"tensor(): unsupported data of dtype {array.dtype}")
+    return array
+
+
+def _check_can_require_grad(array: np.ndarray) -> None:
+    if array.dtype.kind != "f":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {array.dtype})")
+
+
+class Tensor:
+    """An n-dimensional array (`data`, a numpy array) with autograd bookkeeping."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "__weakref__")
+    __array_priority__ = 1000
+    edges: tuple[Any, ...] = ()  # a leaf is a graph node with no inputs
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
+        if requires_grad:
+            _check_can_require_grad(array)
+        self.data = array
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn: Any = None
+        self.name: str | None = None
+        self._version = [0]
+        self._hooks: list[Callable[[Tensor], Any]] | None = None
+
+    # ---- attributes and conversions -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (and results of ops that needed no gradient)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        return self.transpose(-2, -1)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and state.enabled and self.grad_fn is not None:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()")
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=1000)
+        extras = []
+        if self.data.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype=autograd.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ---- dtype conversion ------------------------------------------------------------------------
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+        """Convert to `dtype` (a device string such as "cpu" is accepted and ignored)."""
+        dtype = kwargs.get("dtype", dtype)
+        if isinstance(dtype, str) and dtype in ("cpu",):
+            dtype = args[0] if args else None
+        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
+            return self
+        return _ops.cast(self, to_dtype(dtype))
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"autograd.{self.data.dtype}"
+        return _ops.cast(self, to_dtype(dtype))
+
+    def float(self) -> Tensor:
+        return _ops.cast(self, float32)
+
+    def double(self) -> Tensor:
+        return _ops.cast(self, float64)
+
+    def long(self) -> Tensor:
+        return _ops.cast(self, int64)
+
+    def int(self) -> Tensor:
+        return _ops.cast(self, int32)
+
+    def bool(self) -> Tensor:
+        return _ops.cast(self, bool_)
+
+    # ---- autograd --------------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether this leaf records operations for differentiation; returns self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() for a non-leaf")
+        if requires_grad:
+            _check_can_require_grad(self.data)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory and the version counter)."""
+        out = Tensor(self.data)
+        out._version = self._version
+        return out
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        ref = weakref.ref(self)
+
+        def store(grad: Tensor) -> None:
+            tensor = ref()
+            if tensor is not None:
+                tensor._accumulate(grad if grad.grad_fn is not None else grad.data)
+
+        if self.grad_fn.hooks is None:
+            self.grad_fn.hooks = []
+        self.grad_fn.hooks.append(store)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it.
+
+        Returns a function that removes the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        hooks.append(hook)
+        return lambda: hooks.remove(hook) if hook in hooks else None
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (weighted by `gradient` if not scalar)."""
+        _autograd_api.backward(self, gradient, retain_graph, create_graph)
+
+    def _backprop(self, grad: Any, retain_graph: bool) -> tuple[()]:
+        """The engine reached this leaf: run its hooks and accumulate the gradient into `.grad`."""
+        if self._hooks:
+            from .function import _run_hooks
+
+            grad = _run_hooks(self._hooks, grad)
+        self._accumulate(grad)
+        return ()
+
+    def _accumulate(self, grad: Any) -> None:
+        if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
+            if grad.data.dtype != self.data.dtype:
+                grad = _ops.cast(grad, self.data.dtype)
+            self.grad = grad if self.grad is None else self.grad + grad
+            return
+        if grad.dtype != self.data.dtype:
+            grad = grad.astype(self.data.dtype)
+        elif grad.base is not None or not grad.flags.writeable:
+            grad = grad.copy()  # borrowed from elsewhere in the graph: own a private buffer
+        if self.grad is None:
+            self.grad = Tensor(grad)
+        else:
+            self.grad.data += grad
+
+    # ---- operators ------------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """numpy ufuncs on tensors (`np.exp(t)`, `array * t`) dispatch to the differentiable ops."""
+        op = _ops.UFUNCS.get(ufunc)
+        if method != "__call__" or op is None or kwargs:
+            return NotImplemented
+        return op(*inputs)
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other) if isinstance(other, (Tensor, np.ndarray)) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self) if isinstance(other, np.ndarray) else NotImplemented
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.eq(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.ne(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.lt(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.le(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.gt(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.ge(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+
+    def __invert__(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # ---- in-place updates ---------------------------------------------------------------------------
+    def _update(
+        self, what: str, operand: Any, result: Callable[[], Tensor], write: Callable[[np.ndarray], None]
+    ) -> Tensor:
+        """Apply an in-place update: write into `data` when no graph needs recording, else rebase.
+
+        A leaf that requires grad can only be updated under `no_grad()`. A non-leaf is updated by
+        recording the out-of-place `result()` and making it this tensor's history. Either way the
+        version counter moves, so a backward that saved the old values raises instead of using them.
+        """
+        operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
+        recording = state.enabled and (self.requires_grad or operand_needs_grad)
+        if recording and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation ({what}); "
+                "wrap it in `with autograd.no_grad():`"
+            )
+        if recording:
+            new = result()
+            if new.data.dtype != self.data.dtype:
+                new = _ops.cast(new, self.data.dtype)
+            if new.data.shape != self.data.shape:
+                raise RuntimeError(f"{what}: result of shape {new.data.shape} doesn't match {self.data.shape}")
+            self._version[0] += 1
+            self.data, self.grad_fn, self.requires_grad = new.data, new.grad_fn, new.requires_grad
+            self._version = new._version
+        else:
+            if not self.data.flags.writeable:
+                self.data = self.data.copy()
+            write(self.data)
+            self._version[0] += 1
+        return self
+
+    def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
+        if not isinstance(other, (Tensor, *_OPERAND_TYPES)):
+            return NotImplemented
+        value = other.data if isinstance(other, Tensor) else other
+        _check_inplace_shape(what, self.data.shape, np.shape(value))
+
+        def write(data: np.ndarray) -> None:
+            try:
+                ufunc(data, value, out=data, casting="same_kind")
+            except TypeError as err:
+                raise RuntimeError(f"{what}: result type can't be cast to {data.dtype}: {err}") from None
+
+        return self._update(what, other, lambda: op(self, other), write)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace_binary(np.add, _ops.add, other, "add_")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace_binary(np.subtract, _ops.sub, other, "sub_")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace_binary(np.multiply, _ops.mul, other, "mul_")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace_binary(np.true_divide, _ops.div, other, "div_")
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self.__iadd__(other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self.__isub__(other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self.__imul__(other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self.__itruediv__(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not isinstance(value, (Tensor, *_OPERAND_TYPES)):
+            raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
+        key = _ops.index_key(index)
+        raw = value.data if isinstance(value, Tensor) else value
+
+        def write(data: np.ndarray) -> None:
+            data[key] = raw
+
+        self._update("__setitem__", value, lambda: _ops.index_put(self, key, value), write)
+
+    def fill_(self, value: Any) -> Tensor:
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        self[...] = 0
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        self[...] = src
+        return self
+
+
+def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ...]) -> None:
+    try:
+        broadcast = np.broadcast_shapes(shape, other)
+    except ValueError:
+        broadcast = None
+    if broadcast != shape:
+        raise RuntimeError(
+            f"{what}: output with shape {shape} doesn't match the broadcast shape of {shape} and {other}"
+        )
+
+
+from . import autograd_api as _autograd_api  # noqa: E402
+from . import ops as _ops  # noqa: E402
+
+_METHODS = (
+    "exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul div "
+    "neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
+    "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
+    "unsqueeze expand expand_as broadcast_to split chunk"
+).split()
+for _name in _METHODS:
+    setattr(Tensor, _name, getattr(_ops, _name))
+Tensor.clip = _ops.clamp
+Tensor.view_as = lambda self, other: _ops.reshape(self, other.shape)
+Tensor.reshape_as = Tensor.view_as
+Tensor.swapaxes = _ops.transpose
