@@ -29,7 +29,7 @@ class Function:
     differentiable = True
     is_view = False  # output shares memory (and so the version counter) with input 0
     hooks: list[Any] | None = None
-    module: str | None = None
+    module: Any = None  # the innermost nn.Module running when this node was recorded
 
     # set by apply when the graph is recorded
     inputs: tuple[Any, ...]
@@ -143,7 +143,22 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-_scope: list[str] = []
+_scope: list[Any] = []
+
+
+class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`)
+    """Tag the graph nodes recorded inside with `module` (their `Function.module`), for drawings."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def __enter__(self) -> None:
+        _scope.append(self.module)
+
+    def __exit__(self, *exc: object) -> None:
+        _scope.pop()
 
 
 def _saved_versions(fn: Function, inputs: tuple[Any, ...], output: Tensor) -> tuple[Any, ...]:
