@@ -60,13 +60,13 @@ def run_backward(
                 edge_grads = None
             else:
                 edge_grads = node._backprop(grad, retain_graph)
-            for i, edge in enumerate(edges):
+            if edge_grads is None:
+                edge_grads = [None] * len(edges)
+            for edge, edge_grad in zip(edges, edge_grads):
                 if edge is None:
                     continue
-                if edge_grads is not None:
-                    edge_grad = edge_grads[i]
-                    if edge_grad is not None:
-                        pending[edge] = pending[edge] + edge_grad if edge in pending else edge_grad
+                if edge_grad is not None:
+                    pending[edge] = pending[edge] + edge_grad if edge in pending else edge_grad
                 remaining = deps[edge] - 1
                 deps[edge] = remaining
                 if remaining == 0:

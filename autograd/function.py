@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import state
-from .tensor import Tensor
+from .tensor import Tensor, clock
 
 
 class Function:
@@ -50,25 +50,22 @@ class Function:
         result.grad = None
         result.name = None
         result._hooks = None
-        if cls.is_view and isinstance(inputs[0], Tensor):
-            result._version = inputs[0]._version
-        else:
-            result._version = [0]
+        result._version = inputs[0]._version if cls.is_view and isinstance(inputs[0], Tensor) else [0]
+        result.requires_grad = False
+        result.grad_fn = None
         if not (state.enabled and cls.differentiable):
-            result.requires_grad = False
-            result.grad_fn = None
             return result
-        edges = tuple((x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs)
+        edges = [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
         if edges.count(None) == len(edges):
-            result.requires_grad = False
-            result.grad_fn = None
             return result
         fn.inputs = inputs
         fn.edges = edges
         if _scope:
             fn.module = _scope[-1]
         if fn.saved:
-            fn.versions = _saved_versions(fn, inputs, result)
+            fn.stamp = clock[0]
+            if cls.output_saved:
+                fn.output_version = result._version
         result.requires_grad = True
         result.grad_fn = fn
         return result
@@ -98,7 +95,12 @@ class Function:
                 "backward() if you need to backward through the graph again."
             )
         if saved:
-            self._check_versions()
+            stamp = self.stamp
+            for x in self.inputs:
+                if isinstance(x, Tensor) and x._version[0] > stamp:
+                    self._raise_modified()
+            if self.output_saved and self.output_version[0] > stamp:
+                self._raise_modified()
             if state.enabled:  # create_graph: differentiate through the saved values too
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
@@ -116,14 +118,18 @@ class Function:
             result.append(g)
         return result
 
-    def _check_versions(self) -> None:
-        for counter, version in self.versions:
-            if counter[0] != version:
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation by {type(self).__name__} has "
-                    f"been modified by an in-place operation: it is at version {counter[0]}, expected "
-                    f"version {version}. Use an out-of-place operation, or clone() before modifying."
-                )
+    def _raise_modified(self) -> None:
+        """Explain which saved tensor was modified in place after this node was recorded."""
+        stamp = self.stamp
+        modified = [i for i, x in enumerate(self.inputs) if isinstance(x, Tensor) and x._version[0] > stamp]
+        if self.output_saved and self.output_version[0] > stamp:
+            modified.append("output")
+        which = ", ".join(f"input {i}" if i != "output" else "its output" for i in modified)
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an in-place "
+            f"operation: {which} of {type(self).__name__}, after it was used. Use an out-of-place "
+            "operation, or clone() the tensor before modifying it."
+        )
 
     def _saved_as_tensors(self) -> tuple[Any, ...]:
         """The saved values as the graph tensors they came from, so backward itself is recorded."""
@@ -159,15 +165,6 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
 
     def __exit__(self, *exc: object) -> None:
         _scope.pop()
-
-
-def _saved_versions(fn: Function, inputs: tuple[Any, ...], output: Tensor) -> tuple[Any, ...]:
-    """(counter, version) for each tensor whose array `fn` saved, to detect later in-place changes."""
-    saved_ids = {id(s) for s in fn.saved}
-    versions = [(x._version, x._version[0]) for x in inputs if isinstance(x, Tensor) and id(x.data) in saved_ids]
-    if fn.output_saved:
-        versions.append((output._version, output._version[0]))
-    return tuple(versions)
 
 
 def _run_hooks(hooks: list[Any], grad: Any) -> Any:

@@ -29,6 +29,14 @@ half = float16
 
 _OPERAND_TYPES = (numbers.Number, np.ndarray, np.generic)
 
+clock = [0]  # counts in-place modifications; a tensor's version is the tick of its last one
+
+
+def tick() -> int:
+    """Advance the modification clock and return the new time."""
+    clock[0] += 1
+    return clock[0]
+
 
 def to_dtype(dtype: Any) -> np.dtype | None:
     """Normalise a dtype argument (`autograd.float32`, numpy dtype, Python `float`/`int`/`bool`)."""
@@ -305,34 +313,34 @@ class Tensor:
         return op(*inputs)
 
     def __add__(self, other: Any) -> Tensor:
-        return _ops.add(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Add.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.add(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+        return _Add.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.sub(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Sub.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.sub(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+        return _Sub.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.mul(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Mul.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.mul(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+        return _Mul.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.div(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Div.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.div(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+        return _Div.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops.pow(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Pow.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops.pow(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
+        return _Pow.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __matmul__(self, other: Any) -> Tensor:
         return _ops.matmul(self, other) if isinstance(other, (Tensor, np.ndarray)) else NotImplemented
@@ -341,7 +349,7 @@ class Tensor:
         return _ops.matmul(other, self) if isinstance(other, np.ndarray) else NotImplemented
 
     def __neg__(self) -> Tensor:
-        return _ops.neg(self)
+        return _Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -397,19 +405,21 @@ class Tensor:
                 "wrap it in `with autograd.no_grad():`"
             )
         if recording:
+            stamp = tick()
             new = result()
             if new.data.dtype != self.data.dtype:
                 new = _ops.cast(new, self.data.dtype)
             if new.data.shape != self.data.shape:
                 raise RuntimeError(f"{what}: result of shape {new.data.shape} doesn't match {self.data.shape}")
-            self._version[0] += 1
+            self._version[0] = stamp  # nodes recorded before this update must not use the old values
             self.data, self.grad_fn, self.requires_grad = new.data, new.grad_fn, new.requires_grad
             self._version = new._version
+            self._version[0] = stamp
         else:
             if not self.data.flags.writeable:
                 self.data = self.data.copy()
             write(self.data)
-            self._version[0] += 1
+            self._version[0] = tick()
         return self
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
@@ -487,6 +497,12 @@ def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ..
 
 from . import autograd_api as _autograd_api  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from .ops.arithmetic import Add as _Add  # noqa: E402
+from .ops.arithmetic import Div as _Div  # noqa: E402
+from .ops.arithmetic import Mul as _Mul  # noqa: E402
+from .ops.arithmetic import Neg as _Neg  # noqa: E402
+from .ops.arithmetic import Pow as _Pow  # noqa: E402
+from .ops.arithmetic import Sub as _Sub  # noqa: E402
 
 _METHODS = (
     "exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul div "
