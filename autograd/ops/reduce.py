@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 from typing import Any
 
@@ -54,7 +55,7 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
-        self.count = max(x.size // max(int(np.prod(self.kept)), 1), 1) if x.size else 0
+        self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1) if x.size else 0
         return np.asarray(x.mean(axis=axes, keepdims=keepdims))
 
     def backward(self, g):
@@ -83,7 +84,7 @@ class Var(Function):
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes = axes
-        self.dof = max(x.size // max(int(np.prod(self.kept)), 1) - correction, 0)
+        self.dof = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1) - correction, 0)
         self.saved = (x,)
         centered = x - x.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
