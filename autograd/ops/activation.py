@@ -14,7 +14,7 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: an empty dim is fine
         out = e / e.sum(axis=axis, keepdims=True)
         self.saved = (out,)
         return out
@@ -29,7 +29,7 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
-        shifted = x - x.max(axis=axis, keepdims=True)
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         self.saved = (out,)
         return out

@@ -27,7 +27,7 @@ def reduce_axes(x: Tensor, dim: Any, axis: Any, op: str) -> tuple[int, ...] | No
     axes = tuple(sorted({normalize_dim(d, x.ndim, op) for d in dims}))
     if len(axes) != len(dims):
         raise RuntimeError(f"{op}: dim {dim} appears multiple times in the list of dims")
-    return axes
+    return axes if x.ndim else ()  # dim 0 (or -1) of a 0-d tensor: nothing to reduce
 
 
 def _keepdim(keepdim: bool, keepdims: bool | None) -> bool:
@@ -93,7 +93,8 @@ class Var(Function):
     def backward(self, g):
         (x,) = self.saved
         centered = x - x.mean(axis=self.axes, keepdims=True)
-        return (_spread(g, self.kept, self.shape) * centered * (2 / self.dof),)
+        scale = 2 / self.dof if self.dof else np.inf  # no degrees of freedom: nan, as the forward's 0/0
+        return (_spread(g, self.kept, self.shape) * centered * scale,)
 
 
 class Norm2(Function):
@@ -168,6 +169,9 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
     if axes is None or axis is not None:  # numpy's spelling returns the values alone
         return Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
     if len(axes) != 1:
+        if x.ndim == 0:  # the one element, at index 0
+            values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
+            return MaxResult(values, Tensor(np.zeros((), dtype=np.int64)))
         raise TypeError(f"{op}(): dim must be a single int when returning indices, got {dim}")
     indices = np.expand_dims(arg(x.data, axis=axes[0]), axes[0])
     values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=indices)

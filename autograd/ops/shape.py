@@ -144,7 +144,7 @@ def index_key(index: Any) -> Any:
     if isinstance(index, Tensor):
         index = index.data
     if isinstance(index, list):
-        index = np.asarray(index)
+        index = np.asarray(index) if index else np.zeros(0, dtype=np.int64)  # [] selects nothing
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
         raise IndexError(f"tensors used as indices must be long, int or bool tensors, got {index.dtype}")
     return index
