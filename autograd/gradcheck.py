@@ -58,10 +58,12 @@ def _numerical_directional(fn: Callable[..., Any], inputs: list[Any], direction:
 
 def _reverse_vjp(fn: Callable[..., Any], inputs: list[Any], weights: list[np.ndarray], create_graph: bool = False):
     diffs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    outs = _outputs(fn, inputs)
-    if not outs:
+    out = fn(*inputs)
+    tensors = [o for o in (list(out) if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
+    pairs = [(o, w) for o, w in zip(tensors, weights) if o.requires_grad]  # weights follow every output
+    if not pairs:
         return [np.zeros_like(x.data) for x in diffs]
-    grads = grad(outs, diffs, [Tensor(w) for w in weights[: len(outs)]], allow_unused=True)
+    grads = grad([o for o, _ in pairs], diffs, [Tensor(w) for _, w in pairs], allow_unused=True)
     return [np.zeros_like(x.data) if g is None else g.data for x, g in zip(diffs, grads)]
 
 
@@ -101,22 +103,25 @@ def gradcheck(
 
 
 def _check_full(fn, inputs, diffs, base, eps, atol, rtol) -> None:
+    columns = {}  # (input, index) -> the numerical derivative of every output: two evaluations per element
+    for i, x in enumerate(diffs):
+        for idx in np.ndindex(x.shape):
+            direction = [np.zeros_like(d.data) for d in diffs]
+            direction[i][idx] = 1.0
+            columns[i, idx] = _numerical_directional(fn, inputs, direction, eps)
     for k, out in enumerate(base):
         for j in range(out.size):
-            weights = [np.zeros_like(o) for o in base]
+            weights = [np.zeros(o.shape) for o in base]  # C order: reshape(-1) must be a view to write into
             weights[k].reshape(-1)[j] = 1.0
             analytic = _reverse_vjp(fn, inputs, weights)
-            for i, x in enumerate(diffs):
-                for idx in np.ndindex(x.shape):
-                    direction = [np.zeros_like(d.data) for d in diffs]
-                    direction[i][idx] = 1.0
-                    numeric = _numerical_directional(fn, inputs, direction, eps)[k].reshape(-1)[j]
-                    a = analytic[i][idx]
-                    if not np.isclose(a, numeric, atol=atol, rtol=rtol):
-                        raise GradcheckError(
-                            f"Jacobian mismatch for output {k} element {j} with respect to input {i} at index "
-                            f"{idx}: numerical {numeric!r}, analytical {a!r} (atol={atol}, rtol={rtol})"
-                        )
+            for (i, idx), column in columns.items():
+                numeric = column[k].reshape(-1)[j]
+                a = analytic[i][idx]
+                if not np.isclose(a, numeric, atol=atol, rtol=rtol):
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {k} element {j} with respect to input {i} at index "
+                        f"{idx}: numerical {numeric!r}, analytical {a!r} (atol={atol}, rtol={rtol})"
+                    )
 
 
 def _check_directions(fn, inputs, diffs, base, eps, atol, rtol, n_directions, rng) -> None:

@@ -97,6 +97,36 @@ class Var(Function):
         return (_spread(g, self.kept, self.shape) * centered * scale,)
 
 
+class Std(Function):
+    """sqrt(var); where it is 0 (constant data) the gradient is taken as 0, as PyTorch does, not 0/0."""
+
+    output_saved = True
+
+    def forward(self, x, axes, keepdims, correction):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
+        self.dof = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1) - correction, 0)
+        centered = x - x.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sqrt(np.asarray((centered * centered).sum(axis=axes, keepdims=keepdims) / self.dof))
+        self.saved = (x, out)
+        return out
+
+    def backward(self, g):
+        x, out = self.saved
+        out = out.reshape(self.kept)
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_spread(g, self.kept, self.shape) * centered / ((out + (out == 0)) * self.dof),)
+
+    def jvp(self, t):
+        x, out = self.saved
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        dot = np.asarray((centered * t).sum(axis=self.axes, keepdims=self.keepdims))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return dot / ((out + (out == 0)) * self.dof)
+
+
 class Norm2(Function):
     output_saved = True
 
@@ -245,9 +275,10 @@ def std(
     keepdims: Any = None,
 ) -> Tensor:
     """Standard deviation: the square root of `var` with the same arguments."""
-    from .elementwise import sqrt
-
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+    axes = reduce_axes(x, dim, axis, "std")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return Std.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims), correction=correction)
 
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
