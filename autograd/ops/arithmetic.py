@@ -62,12 +62,14 @@ class Pow(Function):
 
     def backward(self, g):
         a, b = self.saved
+        if not hasattr(a, "dtype"):  # a Python number base (2 ** x): work in the exponent's dtype
+            a = np.asarray(a, dtype=b.dtype)
         ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
         gb = None
         if self.needs_grad(1):
-            # d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention)
+            # d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention); bools keep a's dtype
             positive = a != 0
-            gb = g * a**b * np.log(a + (1 - positive)) * positive
+            gb = g * a**b * np.log(a + ~positive) * positive
         return ga, gb
 
 

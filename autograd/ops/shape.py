@@ -297,7 +297,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
-        sizes = [min(split_size_or_sections, length - s) for s in range(0, length, split_size_or_sections)]
+        sizes = [min(split_size_or_sections, length - s) for s in range(0, length, split_size_or_sections)] or [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
