@@ -1,0 +1,63 @@
+"""`render` and `pipe`: a drawing, or a Tensor or Scalar drawn with `draw`'s options, to a file or to bytes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from .draw import draw
+from .renderer import run
+
+
+def pipe(drawing: Any, format: str = "svg", *, renderer: str | None = None, **options: Any) -> bytes:
+    """The drawing's bytes in `format` ("svg", "png", ...); "dot" or "gv" is the DOT source, needing no renderer."""
+    source = _source(drawing, options)
+    if format in ("dot", "gv"):
+        return source.encode("utf-8")
+    return run(source, format, renderer)
+
+
+def render(
+    drawing: Any,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    renderer: str | None = None,
+    **options: Any,
+) -> Path:
+    """Write the drawing to `path` (format from its suffix, else SVG); on failure no file is left behind."""
+    path = Path(path)
+    data = pipe(drawing, format or path.suffix.lstrip(".").lower() or "svg", renderer=renderer, **options)
+    write_atomic(path, data)
+    return path
+
+
+def _source(drawing: Any, options: dict[str, Any]) -> str:
+    if isinstance(drawing, (graphviz.Digraph, graphviz.Graph)):
+        if options:
+            raise TypeError(f"drawing options ({', '.join(options)}) apply when drawing a Tensor or Scalar")
+        return drawing.source
+    return draw(drawing, **options).source
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path` in one step."""
+    temporary = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as f:
+            temporary = f.name
+            f.write(data)
+        os.replace(temporary, path)
+    except OSError as err:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        reason = err.strerror or str(err)
+        if not path.parent.is_dir():
+            reason = f"the folder {path.parent} does not exist"
+        elif path.is_dir():
+            reason = "it is a folder"
+        raise type(err)(err.errno, f"cannot write the drawing to {path}: {reason}") from err
