@@ -12,6 +12,7 @@
 import matplotlib.pyplot as plt
 
 import autograd as ag
+import viz
 
 # %% [markdown]
 # ## A first example 一个简单的例子
@@ -39,6 +40,23 @@ y.backward()
 x.grad, x.grad == 4 * x
 
 # %% [markdown]
+# ## The computation graph 计算图
+#
+# `viz.draw` shows the graph behind a result. Here is the same function written as
+# $2 \sum_i x_i \cdot x_i$. Boxes are values (the value, and in red its gradient); circles are operations;
+# the red numbers on the edges are the gradient flowing back along each edge (`flow=True`, which needs
+# the graph kept with `retain_graph=True`). `x` enters the multiplication twice, and its gradient is the
+# sum of what flows back along both edges: $2 \cdot [0, 2, 4, 6] = 4\mathbf{x}$.
+
+# %%
+x = ag.arange(4.0, requires_grad=True)
+x.name = "x"  # names label the drawing
+y = 2 * (x * x).sum()
+y.name = "y"
+y.backward(retain_graph=True)
+viz.draw(y, flow=True)
+
+# %% [markdown]
 # ## Backpropagation by hand 反向传播: buying apples
 #
 # "Deep Learning from Scratch" explains backpropagation with a shopping bill: 2 apples at 100 yen each,
@@ -46,19 +64,25 @@ x.grad, x.grad == 4 * x
 # price changes per unit change of each input.
 
 # %%
-apple = ag.tensor(100.0, requires_grad=True)
-apple_num = ag.tensor(2.0, requires_grad=True)
-tax = ag.tensor(1.1, requires_grad=True)
+def named(tensor, name):
+    tensor.name = name
+    return tensor
 
-apple_price = apple * apple_num
+
+apple = named(ag.tensor(100.0, requires_grad=True), "apple")
+apple_num = named(ag.tensor(2.0, requires_grad=True), "apple_num")
+tax = named(ag.tensor(1.1, requires_grad=True), "tax")
+
+apple_price = named(apple * apple_num, "apple_price")
 apple_price.retain_grad()  # keep the gradient of this intermediate value too
-price = apple_price * tax
-price.backward()
+price = named(apple_price * tax, "price")
+price.backward(retain_graph=True)
 
 print(f"forward:  price = {price.item():.0f}")
 print(f"backward: d price / d apple_price = {apple_price.grad.item():.1f}")
 print(f"          d price / d apple = {apple.grad.item():.1f}, d price / d apple_num = {apple_num.grad.item():.0f}, "
       f"d price / d tax = {tax.grad.item():.0f}")
+viz.draw(price, flow=True)
 
 # %% [markdown]
 # Each multiplication node passes back the incoming gradient times the *other* input: the tax node sends
@@ -67,22 +91,23 @@ print(f"          d price / d apple = {apple.grad.item():.1f}, d price / d apple
 # as the next graph shows: 2 apples at 100 and 3 oranges at 150, plus tax.
 
 # %%
-apple, apple_num = ag.tensor(100.0, requires_grad=True), ag.tensor(2.0, requires_grad=True)
-orange, orange_num = ag.tensor(150.0, requires_grad=True), ag.tensor(3.0, requires_grad=True)
-tax = ag.tensor(1.1, requires_grad=True)
+apple = named(ag.tensor(100.0, requires_grad=True), "apple")
+apple_num = named(ag.tensor(2.0, requires_grad=True), "apple_num")
+orange = named(ag.tensor(150.0, requires_grad=True), "orange")
+orange_num = named(ag.tensor(3.0, requires_grad=True), "orange_num")
+tax = named(ag.tensor(1.1, requires_grad=True), "tax")
 
-apple_price, orange_price = apple * apple_num, orange * orange_num
-total = apple_price + orange_price
+apple_price = named(apple * apple_num, "apple_price")
+orange_price = named(orange * orange_num, "orange_price")
+total = named(apple_price + orange_price, "total")
 for t in (apple_price, orange_price, total):
     t.retain_grad()
-price = total * tax
-price.backward()
+price = named(total * tax, "price")
+price.backward(retain_graph=True)
 
-print(f"forward: apple_price = {apple_price.item():.0f}, orange_price = {orange_price.item():.0f}, "
-      f"total = {total.item():.0f}, price = {price.item():.0f}")
-for name, t in [("total", total), ("apple_price", apple_price), ("orange_price", orange_price), ("apple", apple),
-                ("apple_num", apple_num), ("orange", orange), ("orange_num", orange_num), ("tax", tax)]:
-    print(f"d price / d {name:<12} = {t.grad.item():6.1f}")
+print(f"price = {price.item():.0f}; d price / d apple = {apple.grad.item():.1f}, "
+      f"d price / d orange = {orange.grad.item():.1f}, d price / d tax = {tax.grad.item():.0f}")
+viz.draw(price, flow=True)
 
 # %% [markdown]
 # ## The chain rule 链式法则
@@ -92,13 +117,14 @@ for name, t in [("total", total), ("apple_price", apple_price), ("orange_price",
 # = 2t \cdot 1 = 2(x + y)$. At $x = 1, y = 2$ that is 6, and the same for $y$:
 
 # %%
-x = ag.tensor(1.0, requires_grad=True)
-y = ag.tensor(2.0, requires_grad=True)
-t = x + y
+x = named(ag.tensor(1.0, requires_grad=True), "x")
+y = named(ag.tensor(2.0, requires_grad=True), "y")
+t = named(x + y, "t")
 t.retain_grad()
-z = t**2
-z.backward()
+z = named(t**2, "z")
+z.backward(retain_graph=True)
 print("dz/dt =", t.grad.item(), "  dz/dx =", x.grad.item(), "  dz/dy =", y.grad.item(), "  2(x + y) =", 2 * (1 + 2))
+viz.draw(z, flow=True)
 
 # %% [markdown]
 # ## Gradients accumulate 梯度累积
