@@ -110,7 +110,7 @@ class Function:
             if edge is None or g is None:
                 result.append(None)
                 continue
-            if g is grad:
+            if g is grad and isinstance(g, np.ndarray):
                 g = g.view()  # the same array may reach two inputs: mark it as borrowed
             shape = x.data.shape
             if g.shape != shape:
