@@ -53,6 +53,8 @@ class Function:
         result._version = inputs[0]._version if cls.is_view and isinstance(inputs[0], Tensor) else [0]
         result.requires_grad = False
         result.grad_fn = None
+        if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)
+            state.dual.push(fn, inputs, result)
         if not (state.enabled and cls.differentiable):
             return result
         edges = [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
@@ -82,6 +84,9 @@ class Function:
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def jvp(self, *tangents: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.jvp (no forward-mode rule)")
 
     def _backprop(self, grad: Any, retain_graph: bool) -> list[Any]:
         """Called by the engine: hooks, saved-value checks, `backward`, and broadcasting undone."""
@@ -191,3 +196,12 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
     if grad.shape != shape:
         grad = grad.reshape(shape)
     return grad
+
+
+def add_tangents(*terms: Any) -> Any:
+    """The sum of the tangent terms that are not None (None, a zero tangent, when all are)."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total

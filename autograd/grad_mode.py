@@ -9,6 +9,7 @@ from typing import Any
 
 class _State:
     enabled = True
+    dual: Any = None  # the active forward-mode level (`autograd.forward.dual_level`), or None
 
 
 state = _State()

@@ -416,6 +416,8 @@ class Tensor:
             self._version = new._version
             self._version[0] = stamp
         else:
+            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
+                state.dual.update_inplace(self, operand, result)
             if not self.data.flags.writeable:
                 self.data = self.data.copy()
             write(self.data)

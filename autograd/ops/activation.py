@@ -23,6 +23,10 @@ class Softmax(Function):
         (out,) = self.saved
         return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
 
+    def jvp(self, t):
+        (out,) = self.saved
+        return out * (t - (t * out).sum(axis=self.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
     output_saved = True
@@ -37,6 +41,10 @@ class LogSoftmax(Function):
     def backward(self, g):
         (out,) = self.saved
         return (g - np.exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+    def jvp(self, t):
+        (out,) = self.saved
+        return t - (np.exp(out) * t).sum(axis=self.axis, keepdims=True)
 
 
 def _axis(x: Tensor, dim: int | None, op: str) -> int:

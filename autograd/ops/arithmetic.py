@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, add_tangents
+from ..grad_mode import state
 from ..tensor import Tensor
 
 
@@ -17,6 +18,9 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    def jvp(self, ta, tb):
+        return add_tangents(ta, tb)
+
 
 class Sub(Function):
     def forward(self, a, b):
@@ -24,6 +28,9 @@ class Sub(Function):
 
     def backward(self, g):
         return g, -g
+
+    def jvp(self, ta, tb):
+        return add_tangents(ta, -tb if tb is not None else None)
 
 
 class Mul(Function):
@@ -34,6 +41,10 @@ class Mul(Function):
     def backward(self, g):
         a, b = self.saved
         return (g * b if self.needs_grad(0) else None), (g * a if self.needs_grad(1) else None)
+
+    def jvp(self, ta, tb):
+        a, b = self.saved
+        return add_tangents(ta * b if ta is not None else None, a * tb if tb is not None else None)
 
 
 class Div(Function):
@@ -46,6 +57,10 @@ class Div(Function):
         ga = g / b
         return ga, (-ga * a / b if self.needs_grad(1) else None)
 
+    def jvp(self, ta, tb):
+        a, b = self.saved
+        return add_tangents(ta / b if ta is not None else None, -tb * a / (b * b) if tb is not None else None)
+
 
 class Neg(Function):
     def forward(self, a):
@@ -53,6 +68,9 @@ class Neg(Function):
 
     def backward(self, g):
         return (-g,)
+
+    def jvp(self, t):
+        return -t
 
 
 class Pow(Function):
@@ -72,14 +90,27 @@ class Pow(Function):
             gb = g * a**b * np.log(a + ~positive) * positive
         return ga, gb
 
+    def jvp(self, ta, tb):
+        a, b = self.saved
+        da = ta * b * a ** (b - 1) if ta is not None else None
+        db = None
+        if tb is not None:
+            positive = a != 0
+            db = tb * a**b * np.log(a + (1 - positive)) * positive
+        return add_tangents(da, db)
+
 
 class Cast(Function):
     def forward(self, a, dtype):
         self.input_dtype = a.dtype
+        self.output_dtype = dtype
         return a.astype(dtype)
 
     def backward(self, g):
         return (Cast.call(g, dtype=self.input_dtype),)
+
+    def jvp(self, t):
+        return t.astype(self.output_dtype)
 
 
 def _check(op: str, *operands: Any) -> None:
@@ -137,7 +168,9 @@ def cast(a: Tensor, dtype: np.dtype) -> Tensor:
 
 def clone(a: Tensor) -> Tensor:
     """A copy of `a` that stays in the graph."""
-    return Add.apply(a, np.zeros((), dtype=a.data.dtype)) if a.requires_grad else Tensor(a.data.copy())
+    if a.requires_grad or state.dual is not None:  # in forward mode the copy carries the tangent too
+        return Add.apply(a, np.zeros((), dtype=a.data.dtype))
+    return Tensor(a.data.copy())
 
 
 def _data(x: Any) -> Any:

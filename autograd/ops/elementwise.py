@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, add_tangents
 from ..tensor import Tensor
 
 
@@ -22,6 +22,10 @@ class Exp(Function):
         (out,) = self.saved
         return (g * out,)
 
+    def jvp(self, t):
+        (out,) = self.saved
+        return t * out
+
 
 class Log(Function):
     def forward(self, x):
@@ -31,6 +35,10 @@ class Log(Function):
     def backward(self, g):
         (x,) = self.saved
         return (g / x,)
+
+    def jvp(self, t):
+        (x,) = self.saved
+        return t / x
 
 
 class Sqrt(Function):
@@ -45,6 +53,10 @@ class Sqrt(Function):
         (out,) = self.saved
         return (g / (2 * out),)
 
+    def jvp(self, t):
+        (out,) = self.saved
+        return t / (2 * out)
+
 
 class Abs(Function):
     def forward(self, x):
@@ -53,6 +65,9 @@ class Abs(Function):
 
     def backward(self, g):
         return (g * self.sign,)
+
+    def jvp(self, t):
+        return t * self.sign
 
 
 class Sin(Function):
@@ -64,6 +79,10 @@ class Sin(Function):
         (x,) = self.saved
         return (g * np.cos(x),)
 
+    def jvp(self, t):
+        (x,) = self.saved
+        return t * np.cos(x)
+
 
 class Cos(Function):
     def forward(self, x):
@@ -73,6 +92,10 @@ class Cos(Function):
     def backward(self, g):
         (x,) = self.saved
         return (-g * np.sin(x),)
+
+    def jvp(self, t):
+        (x,) = self.saved
+        return -t * np.sin(x)
 
 
 class Tanh(Function):
@@ -87,6 +110,10 @@ class Tanh(Function):
         (out,) = self.saved
         return (g * (1 - out * out),)
 
+    def jvp(self, t):
+        (out,) = self.saved
+        return t * (1 - out * out)
+
 
 class Sigmoid(Function):
     output_saved = True
@@ -100,6 +127,10 @@ class Sigmoid(Function):
         (out,) = self.saved
         return (g * out * (1 - out),)
 
+    def jvp(self, t):
+        (out,) = self.saved
+        return t * out * (1 - out)
+
 
 class Relu(Function):
     def forward(self, x):
@@ -109,6 +140,9 @@ class Relu(Function):
     def backward(self, g):
         return (g * self.mask,)
 
+    def jvp(self, t):
+        return t * self.mask
+
 
 class LeakyRelu(Function):
     def forward(self, x, negative_slope):
@@ -117,6 +151,9 @@ class LeakyRelu(Function):
 
     def backward(self, g):
         return (g * self.slope,)
+
+    def jvp(self, t):
+        return t * self.slope
 
 
 class Clamp(Function):
@@ -131,6 +168,9 @@ class Clamp(Function):
     def backward(self, g):
         return (g * self.mask,)
 
+    def jvp(self, t):
+        return t * self.mask
+
 
 class Maximum(Function):
     """max(a, b) elementwise; where a == b the gradient is split evenly, as in PyTorch."""
@@ -143,6 +183,10 @@ class Maximum(Function):
     def backward(self, g):
         return g * self.weight_a, g * (1 - self.weight_a)
 
+    def jvp(self, ta, tb):
+        weight_a = self.weight_a
+        return add_tangents(ta * weight_a if ta is not None else None, tb * (1 - weight_a) if tb is not None else None)
+
 
 class Minimum(Function):
     def forward(self, a, b):
@@ -153,6 +197,10 @@ class Minimum(Function):
     def backward(self, g):
         return g * self.weight_a, g * (1 - self.weight_a)
 
+    def jvp(self, ta, tb):
+        weight_a = self.weight_a
+        return add_tangents(ta * weight_a if ta is not None else None, tb * (1 - weight_a) if tb is not None else None)
+
 
 class Where(Function):
     def forward(self, a, b, condition):
@@ -161,6 +209,9 @@ class Where(Function):
 
     def backward(self, g):
         return g * self.condition, g * ~self.condition
+
+    def jvp(self, ta, tb):
+        return np.where(self.condition, 0 if ta is None else ta, 0 if tb is None else tb)
 
 
 def exp(x: Tensor) -> Tensor:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, add_tangents
 from ..tensor import Tensor
 
 
@@ -22,6 +22,10 @@ class MatMul(Function):
         ga = g @ b.mT if self.needs_grad(0) else None
         gb = a.mT @ g if self.needs_grad(1) else None
         return ga, gb
+
+    def jvp(self, ta, tb):
+        a, b = self.saved
+        return add_tangents(ta @ b if ta is not None else None, a @ tb if tb is not None else None)
 
 
 def matmul(a: Any, b: Any) -> Tensor:

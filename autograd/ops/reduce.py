@@ -46,20 +46,28 @@ def _spread(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
 class Sum(Function):
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
         return np.asarray(x.sum(axis=axes, keepdims=keepdims))
 
     def backward(self, g):
         return (_spread(g, self.kept, self.shape),)
 
+    def jvp(self, t):
+        return np.asarray(t.sum(axis=self.axes, keepdims=self.keepdims))
+
 
 class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
         self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1) if x.size else 0
         return np.asarray(x.mean(axis=axes, keepdims=keepdims))
 
     def backward(self, g):
         return (_spread(g / self.count, self.kept, self.shape),)
+
+    def jvp(self, t):
+        return np.asarray(t.mean(axis=self.axes, keepdims=self.keepdims))
 
 
 class Extreme(Function):
@@ -67,6 +75,7 @@ class Extreme(Function):
 
     def forward(self, x, axes, keepdims, pick, indices):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
         out = pick(x, axis=axes, keepdims=True)
         if indices is None:
             mask = x == out
@@ -79,11 +88,15 @@ class Extreme(Function):
     def backward(self, g):
         return (_spread(g, self.kept, self.shape) * self.weight,)
 
+    def jvp(self, t):
+        return np.asarray((t * self.weight).sum(axis=self.axes, keepdims=self.keepdims))
+
 
 class Var(Function):
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes = axes
+        self.keepdims = keepdims
         self.dof = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1) - correction, 0)
         self.saved = (x,)
         centered = x - x.mean(axis=axes, keepdims=True)
@@ -95,6 +108,12 @@ class Var(Function):
         centered = x - x.mean(axis=self.axes, keepdims=True)
         scale = 2 / self.dof if self.dof else np.inf  # no degrees of freedom: nan, as the forward's 0/0
         return (_spread(g, self.kept, self.shape) * centered * scale,)
+
+    def jvp(self, t):
+        (x,) = self.saved
+        centered = x - x.mean(axis=self.axes, keepdims=True)
+        scale = 2 / self.dof if self.dof else np.inf
+        return np.asarray((centered * t).sum(axis=self.axes, keepdims=self.keepdims) * scale)
 
 
 class Std(Function):
@@ -132,6 +151,7 @@ class Norm2(Function):
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
         out = np.asarray(np.sqrt((x * x).sum(axis=axes, keepdims=keepdims)))
         self.saved = (x, out)
         return out
@@ -142,12 +162,18 @@ class Norm2(Function):
         safe = out + (out == 0)  # the gradient at 0 is taken as 0, as PyTorch does
         return (_spread(g, self.kept, self.shape) * x / safe,)
 
+    def jvp(self, t):
+        x, out = self.saved
+        safe = out + (out == 0)
+        return np.asarray((x * t).sum(axis=self.axes, keepdims=self.keepdims)) / safe
+
 
 class LogSumExp(Function):
     output_saved = True
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
         m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(self.kept, x.dtype)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
@@ -158,6 +184,11 @@ class LogSumExp(Function):
     def backward(self, g):
         x, out = self.saved
         return (_spread(g, self.kept, self.shape) * np.exp(x - out.reshape(self.kept)),)
+
+    def jvp(self, t):
+        x, out = self.saved
+        softmax = np.exp(x - out.reshape(self.kept))
+        return np.asarray((softmax * t).sum(axis=self.axes, keepdims=self.keepdims))
 
 
 def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -26,10 +26,14 @@ class Reshape(Function):
 
     def forward(self, x, shape):
         self.input_shape = x.shape
+        self.shape = shape
         return x.reshape(shape)
 
     def backward(self, g):
         return (g.reshape(self.input_shape),)
+
+    def jvp(self, t):
+        return t.reshape(self.shape)
 
 
 class Permute(Function):
@@ -37,10 +41,14 @@ class Permute(Function):
 
     def forward(self, x, axes):
         self.inverse = tuple(np.argsort(axes))
+        self.axes = axes
         return x.transpose(axes)
 
     def backward(self, g):
         return (Permute.call(g, axes=self.inverse),)
+
+    def jvp(self, t):
+        return t.transpose(self.axes)
 
 
 class Expand(Function):
@@ -49,10 +57,14 @@ class Expand(Function):
     is_view = True
 
     def forward(self, x, shape):
+        self.shape = shape
         return np.broadcast_to(x, shape)
 
     def backward(self, g):
         return (g,)
+
+    def jvp(self, t):
+        return np.broadcast_to(t, self.shape)
 
 
 class GetItem(Function):
@@ -67,12 +79,16 @@ class GetItem(Function):
     def backward(self, g):
         return (IndexAdd.call(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
 
+    def jvp(self, t):
+        return t[self.index]
+
 
 class IndexAdd(Function):
     """zeros(shape) with `g` added at `index`; repeated indices accumulate (the adjoint of indexing)."""
 
     def forward(self, g, shape, index, dtype):
         self.index = index
+        self.shape = shape
         out = np.zeros(shape, dtype=np.result_type(g.dtype, dtype))
         if _is_basic(index):
             out[index] = g
@@ -82,6 +98,9 @@ class IndexAdd(Function):
 
     def backward(self, gg):
         return (GetItem.call(gg, index=self.index),)
+
+    def jvp(self, t):
+        return IndexAdd.call(t, shape=self.shape, index=self.index, dtype=t.dtype)
 
 
 class IndexPut(Function):
@@ -98,6 +117,12 @@ class IndexPut(Function):
     def backward(self, g):
         return g * self.keep, GetItem.call(g, index=self.index)
 
+    def jvp(self, tx, tv):
+        out = np.zeros_like(self.keep) if tx is None else tx * self.keep
+        if tv is not None:
+            out[self.index] = tv
+        return out
+
 
 class Cat(Function):
     def forward(self, *arrays, axis):
@@ -112,6 +137,17 @@ class Cat(Function):
             for start, stop in zip(self.bounds[:-1], self.bounds[1:])
         )
 
+    def jvp(self, *tangents):
+        like = next(t for t in tangents if t is not None)
+        parts = []
+        for t, start, stop in zip(tangents, self.bounds[:-1], self.bounds[1:]):
+            if t is None:  # a constant input: a zero tangent of its shape
+                shape = list(like.shape)
+                shape[self.axis] = int(stop - start)
+                t = np.zeros(shape, dtype=like.dtype)
+            parts.append(t)
+        return np.concatenate(parts, axis=self.axis)
+
 
 class Stack(Function):
     def forward(self, *arrays, axis):
@@ -122,14 +158,22 @@ class Stack(Function):
         lead = (slice(None),) * self.axis
         return tuple(GetItem.call(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
 
+    def jvp(self, *tangents):
+        like = next(t for t in tangents if t is not None)
+        return np.stack([np.zeros_like(like) if t is None else t for t in tangents], axis=self.axis)
+
 
 class Pad(Function):
     def forward(self, x, widths, value):
+        self.widths = widths
         self.inner = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         return np.pad(x, widths, constant_values=value)
 
     def backward(self, g):
         return (GetItem.call(g, index=self.inner),)
+
+    def jvp(self, t):
+        return np.pad(t, self.widths)
 
 
 def _is_basic(index: Any) -> bool:
