@@ -18,6 +18,7 @@ from autograd.function import module_scope
 from autograd.scalar import Scalar
 from autograd.tensor import Tensor
 from viz import renderer as renderer_module
+from viz.__main__ import main as viz_main
 from viz.colors import RAMP, grad_color, scale_position
 from viz.flow import backward_flow
 from viz.graph import build
@@ -181,7 +182,7 @@ def test_examples_leave_the_books_gradients_on_the_leaves():
 
 
 def test_examples_main_writes_both_drawings(tmp_path, capsys):
-    assert viz.examples.main([str(tmp_path)]) == 0
+    assert viz_main([str(tmp_path)]) == 0
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["apple.svg", "apples_and_oranges.svg"]
     nodes, _, _ = svg_graph((tmp_path / "apple.svg").read_bytes())

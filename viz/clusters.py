@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .graph import PARAM, Graph
+from .graph import LEAF, PARAM, Graph
 
 Key = tuple[int, str]  # (id of the top module, qualified name below it)
 
@@ -45,8 +45,9 @@ class Clusters:
                 self.params.setdefault(id(param), name)
                 owners.setdefault(id(param), self.modules.get((id(top), name.rpartition(".")[0])))
         for value in graph.values:
-            if value.kind == PARAM and owners.get(id(value.obj)) is not None:
-                value.module = owners[id(value.obj)]
+            if value.kind in (LEAF, PARAM) and id(value.obj) in self.params:  # a module's parameter, by its account
+                value.kind = PARAM
+                value.module = owners[id(value.obj)] or value.module
         self.labels = _labels(tops, self.modules)
 
     def path(self, module: Any) -> tuple[Key, ...]:

@@ -2,13 +2,11 @@
 
 Each returns the price after its backward pass, so leaves hold their gradients. Tensor graphs keep their
 saved values (`retain_graph=True`), so `flow=True` can write the gradient along every edge as the book does.
-Run `python -m viz.examples FOLDER` to write both drawings there as SVG.
+`python -m viz FOLDER` writes both drawings there as SVG.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import autograd
@@ -62,17 +60,3 @@ def apples_and_oranges(kind: str = "tensor") -> Tensor | Scalar:
     orange_price = _named(orange * orange_num, "orange_price")
     all_price = _named(apple_price + orange_price, "all_price")
     return _finish(_named(all_price * tax, "price"))
-
-
-def main(argv: list[str]) -> int:
-    """Write apple.svg and apples_and_oranges.svg, with the backward flow on the edges, to a folder."""
-    from .render import render
-
-    folder = Path(argv[0] if argv else ".")
-    for example in (apple, apples_and_oranges):
-        print(render(example(), folder / f"{example.__name__}.svg", flow=True))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

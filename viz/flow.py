@@ -18,7 +18,7 @@ from autograd.grad_mode import no_grad
 from autograd.scalar import Scalar
 from autograd.tensor import Tensor
 
-from .graph import Edge, Graph, Op, Value
+from .graph import CONST, Edge, Graph, Op, Value
 
 FREED = (
     "drawing the backward flow needs the graph's saved values, and backward() has freed them: draw "
@@ -56,7 +56,7 @@ def backward_flow(graph: Graph) -> Flow:
             local = _backward(op, grad)
             for edge in inputs.get(id(op), []):
                 g = local[edge.index]
-                if g is None or edge.src.kind == "constant":
+                if g is None or edge.src.kind == CONST:
                     continue
                 along[id(edge)] = g
                 key = id(edge.src)
