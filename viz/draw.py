@@ -86,7 +86,7 @@ def draw(
             "fontsize": "12",
             "shape": "box",
             "style": "rounded,filled",
-            "margin": "0.12,0.05",
+            "margin": "0.18,0.06",
         },
         edge_attr={"fontname": "Helvetica", "fontsize": "11", "color": "#4b5563", "arrowsize": "0.7"},
     )
@@ -277,4 +277,4 @@ def _legend(
         cells.append('<td border="0">fill: mean |grad|, blue vanishing, red exploding</td>')
         ticks = np.logspace(np.log10(low), np.log10(high), 5)
         cells.extend(f'<td bgcolor="{grad_color(t, low, high)}">{number(t, 2)}</td>' for t in ticks)
-    return f'<<table border="0" cellborder="1" cellspacing="3" cellpadding="2"><tr>{"".join(cells)}</tr></table>>'
+    return f'<<table border="0" cellborder="1" cellspacing="6" cellpadding="4"><tr>{"".join(cells)}</tr></table>>'
