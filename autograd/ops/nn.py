@@ -1,0 +1,145 @@
+"""Fused operations for neural networks: one graph node each where composing smaller ops would cost more.
+
+- `Linear`: x @ W.T + b, with backward computing only the gradients that are needed;
+- `CrossEntropy`: log-softmax and negative log-likelihood with the reduction, backward (softmax - target) * g;
+- `BinaryCrossEntropy` and `BinaryCrossEntropyWithLogits`: elementwise, stable for saturated inputs;
+- `Dropout`: multiply by a random mask drawn once in forward and reused by backward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..random import generator
+from .activation import LogSoftmax, Softmax
+from .elementwise import Sigmoid
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+class Linear(Function):
+    """x @ weight.T (+ bias): x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+
+    def forward(self, x, weight, bias=None):
+        self.has_bias = bias is not None
+        self.saved = (x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, g):
+        x, weight = self.saved
+        gx = g @ weight if self.needs_grad(0) else None
+        gw = None
+        if self.needs_grad(1):
+            gw = g.T @ x if g.ndim == 2 else g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if not self.has_bias:
+            return gx, gw
+        gb = g.sum(axis=tuple(range(g.ndim - 1))) if self.needs_grad(2) else None
+        return gx, gw, gb
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """The per-sample `loss` summed, averaged, or kept as it is."""
+    if reduction == "none":
+        return loss
+    return np.asarray(loss.sum() if reduction == "sum" else loss.mean())
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy of logits (..., C) against class indices (...) or class probabilities (..., C)."""
+
+    def forward(self, logits, target, reduction, label_smoothing):
+        self.reduction, self.smoothing = reduction, label_smoothing
+        self.indices = target.dtype.kind in "iu"
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        n_classes = logits.shape[-1]
+        if self.indices:
+            self.saved = (logits,)
+            self.target = target
+            loss = -np.take_along_axis(log_probs, target[..., None], axis=-1)[..., 0]
+            if label_smoothing:
+                loss *= 1 - label_smoothing
+                loss -= log_probs.sum(axis=-1) * (label_smoothing / n_classes)
+        else:
+            self.saved = (logits, target)
+            loss = -(self._smoothed(target, n_classes) * log_probs).sum(axis=-1)
+        self.count = max(loss.size, 1)
+        return _reduce(loss, reduction)
+
+    def _smoothed(self, probs, n_classes):
+        """Target probabilities mixed with the uniform distribution by `label_smoothing`."""
+        if not self.smoothing:
+            return probs
+        return probs * (1 - self.smoothing) + self.smoothing / n_classes
+
+    def backward(self, g):
+        logits = self.saved[0]
+        n_classes = logits.shape[-1]
+        if self.reduction == "mean":
+            g = g / self.count
+        elif self.reduction == "none":
+            g = g[..., None]
+        if self.indices:
+            target = np.zeros(logits.shape, dtype=logits.dtype)
+            np.put_along_axis(target, self.target[..., None], 1 - self.smoothing, axis=-1)
+            if self.smoothing:
+                target += self.smoothing / n_classes
+            return (Softmax.call(logits, axis=-1) - target) * g, None
+        probs = self.saved[1]
+        g_logits = (Softmax.call(logits, axis=-1) - self._smoothed(probs, n_classes)) * g
+        g_target = LogSoftmax.call(logits, axis=-1) * (g * (self.smoothing - 1)) if self.needs_grad(1) else None
+        return g_logits, g_target
+
+
+_LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a finite loss
+
+
+class BinaryCrossEntropy(Function):
+    """-(t log p + (1 - t) log(1 - p)) elementwise, each log clamped at -100."""
+
+    def forward(self, p, t):
+        self.saved = (p, t)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, g):
+        p, t = self.saved
+        g_p = g * (p - t) / np.maximum(p * (1 - p), 1e-12) if self.needs_grad(0) else None
+        g_t = None
+        if self.needs_grad(1):
+            with np.errstate(divide="ignore"):
+                g_t = g * (np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR))
+        return g_p, g_t
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """-(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) elementwise, as max(z, 0) - z t + log(1 + exp(-|z|))."""
+
+    def forward(self, z, t):
+        self.saved = (z, t)
+        return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+
+    def backward(self, g):
+        z, t = self.saved
+        g_z = g * (Sigmoid.call(z) - t) if self.needs_grad(0) else None
+        g_t = -g * z if self.needs_grad(1) else None
+        return g_z, g_t
+
+
+class Dropout(Function):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
+
+    def forward(self, x, p):
+        keep = generator().random(x.shape, dtype=np.float32) >= p
+        self.mask = keep.astype(x.dtype)
+        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
+        return x * self.mask
+
+    def backward(self, g):
+        return (g * self.mask,)
