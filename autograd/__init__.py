@@ -41,6 +41,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
 from .random import manual_seed
 from .scalar import Scalar
+from .serialization import load, save
 from .tensor import (
     Tensor,
     bool_,

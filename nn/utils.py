@@ -1,0 +1,51 @@
+"""Gradient clipping: `clip_grad_norm_` and `clip_grad_value_`, in place on the parameters' `.grad`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from autograd.grad_mode import no_grad
+from autograd.tensor import Tensor
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p.grad for p in params if p.grad is not None]
+
+
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale all gradients together so that their joint `norm_type`-norm is at most `max_norm`; returns that norm."""
+    grads = _grads(parameters)
+    if not grads:
+        return Tensor(np.zeros((), dtype=np.float32))
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        total = max(float(np.abs(g.data).max(initial=0.0)) for g in grads)
+    else:
+        total = sum(float((np.abs(g.data.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite ({total}), so it "
+            "cannot be clipped. Set error_if_nonfinite=False to clip anyway."
+        )
+    coefficient = min(float(max_norm) / (total + 1e-6), 1.0)
+    with no_grad():
+        for g in grads:
+            g.mul_(coefficient)
+    return Tensor(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value]."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for g in _grads(parameters):
+            g.copy_(np.clip(g.data, -clip_value, clip_value))
