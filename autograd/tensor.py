@@ -389,12 +389,13 @@ class Tensor:
 
     # ---- in-place updates ---------------------------------------------------------------------------
     def _update(
-        self, what: str, operand: Any, result: Callable[[], Tensor], write: Callable[[np.ndarray], None]
+        self, what: str, operand: Any, result: Callable[..., Tensor], write: Callable[[np.ndarray], None]
     ) -> Tensor:
         """Apply an in-place update: write into `data` when no graph needs recording, else rebase.
 
         A leaf that requires grad can only be updated under `no_grad()`. A non-leaf is updated by
-        recording the out-of-place `result()` and making it this tensor's history. Either way the
+        recording the out-of-place `result(old)` and making it this tensor's history (`old`, a snapshot of this
+        tensor before the update, is what the recorded node keeps as its input: this object changes). Either way the
         version counter moves, so a backward that saved the old values raises instead of using them.
         """
         operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
@@ -406,7 +407,11 @@ class Tensor:
             )
         if recording:
             stamp = tick()
-            new = result()
+            old = self.detach()
+            old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+            if state.dual is not None:
+                state.dual.set_tangent(old, state.dual.tangent(self))
+            new = result(old)
             if new.data.dtype != self.data.dtype:
                 new = _ops.cast(new, self.data.dtype)
             if new.data.shape != self.data.shape:
@@ -436,7 +441,7 @@ class Tensor:
             except TypeError as err:
                 raise RuntimeError(f"{what}: result type can't be cast to {data.dtype}: {err}") from None
 
-        return self._update(what, other, lambda: op(self, other), write)
+        return self._update(what, other, lambda t=self: op(t, t if other is self else other), write)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._inplace_binary(np.add, _ops.add, other, "add_")
@@ -471,7 +476,7 @@ class Tensor:
         def write(data: np.ndarray) -> None:
             data[key] = raw
 
-        self._update("__setitem__", value, lambda: _ops.index_put(self, key, value), write)
+        self._update("__setitem__", value, lambda t=self: _ops.index_put(t, key, t if value is self else value), write)
 
     def fill_(self, value: Any) -> Tensor:
         self[...] = value
