@@ -25,6 +25,11 @@ class _GradMode:
 
     mode: bool
 
+    def __new__(cls, fn: Any = None) -> Any:
+        """`@no_grad` without parentheses decorates `fn` directly, as in PyTorch."""
+        self = super().__new__(cls)
+        return self(fn) if callable(fn) else self
+
     def __enter__(self) -> None:
         self._previous = state.enabled
         state.enabled = self.mode
