@@ -39,7 +39,8 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run the operation on tensors (and constants), recording a graph node when grad is needed."""
         fn = cls()
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        # a numpy scalar (np.float64(0.5), np.int64(3)) acts as the Python number it holds: it doesn't promote
+        arrays = [x.data if isinstance(x, Tensor) else x.item() if isinstance(x, np.generic) else x for x in inputs]
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
