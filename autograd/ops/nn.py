@@ -89,8 +89,9 @@ class CrossEntropy(Function):
             if self.smoothing:
                 target += self.smoothing / n_classes
             return (Softmax.call(logits, axis=-1) - target) * g, None
-        probs = self.saved[1]
-        g_logits = (Softmax.call(logits, axis=-1) - self._smoothed(probs, n_classes)) * g
+        target = self._smoothed(self.saved[1], n_classes)
+        # d/dlogits of -(target * log_softmax).sum(-1), for targets that need not sum to 1
+        g_logits = (Softmax.call(logits, axis=-1) * target.sum(axis=-1, keepdims=True) - target) * g
         g_target = LogSoftmax.call(logits, axis=-1) * (g * (self.smoothing - 1)) if self.needs_grad(1) else None
         return g_logits, g_target
 
