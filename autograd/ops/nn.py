@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, add_tangents
 from ..random import generator
 from .activation import LogSoftmax, Softmax
 from .elementwise import Sigmoid
@@ -39,6 +39,10 @@ class Linear(Function):
             return gx, gw
         gb = g.sum(axis=tuple(range(g.ndim - 1))) if self.needs_grad(2) else None
         return gx, gw, gb
+
+    def jvp(self, tx, tw, tb=None):
+        x, weight = self.saved
+        return add_tangents(tx @ weight.T if tx is not None else None, x @ tw.T if tw is not None else None, tb)
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -95,6 +99,22 @@ class CrossEntropy(Function):
         g_target = LogSoftmax.call(logits, axis=-1) * (g * (self.smoothing - 1)) if self.needs_grad(1) else None
         return g_logits, g_target
 
+    def jvp(self, t_logits, t_target=None):
+        logits = self.saved[0]
+        d_logits = d_target = None
+        if t_logits is not None:
+            if self.indices:
+                target = np.zeros(logits.shape, dtype=logits.dtype)
+                np.put_along_axis(target, self.target[..., None], 1 - self.smoothing, axis=-1)
+                target += self.smoothing / logits.shape[-1]
+            else:
+                target = self._smoothed(self.saved[1], logits.shape[-1])
+            softmax = Softmax.call(logits, axis=-1)
+            d_logits = ((softmax * target.sum(axis=-1, keepdims=True) - target) * t_logits).sum(axis=-1)
+        if t_target is not None:
+            d_target = (LogSoftmax.call(logits, axis=-1) * t_target).sum(axis=-1) * (self.smoothing - 1)
+        return _reduce(add_tangents(d_logits, d_target), self.reduction)
+
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a finite loss
 
@@ -118,6 +138,15 @@ class BinaryCrossEntropy(Function):
                 g_t = g * (np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR))
         return g_p, g_t
 
+    def jvp(self, tp, tt):
+        p, t = self.saved
+        d_p = tp * (p - t) / np.maximum(p * (1 - p), 1e-12) if tp is not None else None
+        d_t = None
+        if tt is not None:
+            with np.errstate(divide="ignore"):
+                d_t = tt * (np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR))
+        return add_tangents(d_p, d_t)
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """-(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) elementwise, as max(z, 0) - z t + log(1 + exp(-|z|))."""
@@ -132,6 +161,10 @@ class BinaryCrossEntropyWithLogits(Function):
         g_t = -g * z if self.needs_grad(1) else None
         return g_z, g_t
 
+    def jvp(self, tz, tt):
+        z, t = self.saved
+        return add_tangents(tz * (Sigmoid.call(z) - t) if tz is not None else None, -tt * z if tt is not None else None)
+
 
 class Dropout(Function):
     """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
@@ -144,3 +177,6 @@ class Dropout(Function):
 
     def backward(self, g):
         return (g * self.mask,)
+
+    def jvp(self, t):
+        return t * self.mask
