@@ -456,16 +456,16 @@ class Tensor:
         return self._inplace_binary(np.true_divide, _ops.div, other, "div_")
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self.__iadd__(other if alpha == 1 else other * alpha)
+        return _raise_unsupported(self.__iadd__(other if alpha == 1 else other * alpha), "add_", other)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self.__isub__(other if alpha == 1 else other * alpha)
+        return _raise_unsupported(self.__isub__(other if alpha == 1 else other * alpha), "sub_", other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self.__imul__(other)
+        return _raise_unsupported(self.__imul__(other), "mul_", other)
 
     def div_(self, other: Any) -> Tensor:
-        return self.__itruediv__(other)
+        return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if not isinstance(value, (Tensor, *_OPERAND_TYPES)):
@@ -474,7 +474,13 @@ class Tensor:
         raw = value.data if isinstance(value, Tensor) else value
 
         def write(data: np.ndarray) -> None:
-            data[key] = raw
+            try:
+                data[key] = raw
+            except ValueError as err:
+                raise ValueError(
+                    f"__setitem__: cannot assign a value of shape {np.shape(raw)} at {index!r} in a tensor of shape "
+                    f"{data.shape}: {err}"
+                ) from None
 
         self._update("__setitem__", value, lambda t=self: _ops.index_put(t, key, t if value is self else value), write)
 
@@ -489,6 +495,13 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         self[...] = src
         return self
+
+
+def _raise_unsupported(result: Any, what: str, other: Any) -> Tensor:
+    """A method call (`t.add_(x)`) raises where the operator protocol (`t += x`) returns NotImplemented."""
+    if result is NotImplemented:
+        raise TypeError(f"{what}(): unsupported operand type {type(other).__name__}")
+    return result
 
 
 def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ...]) -> None:

@@ -262,16 +262,25 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     return Clamp.apply(x, low=min, high=max)
 
 
+def _check(op: str, *operands: Any) -> None:
+    for x in operands:
+        if not isinstance(x, (Tensor, int, float, np.ndarray, np.generic)):
+            raise TypeError(f"{op}(): unsupported operand type {type(x).__name__}")
+
+
 def maximum(a: Any, b: Any) -> Tensor:
+    _check("maximum", a, b)
     return Maximum.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
+    _check("minimum", a, b)
     return Minimum.apply(a, b)
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of `a` where `condition` holds, else of `b` (all three broadcast)."""
+    _check("where", a, b)
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")

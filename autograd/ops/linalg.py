@@ -30,6 +30,9 @@ class MatMul(Function):
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted, then the extra dim dropped."""
+    for x in (a, b):
+        if not isinstance(x, (Tensor, np.ndarray)):
+            raise TypeError(f"matmul(): unsupported operand type {type(x).__name__}")
     a_nd, b_nd = np.ndim(a.data if isinstance(a, Tensor) else a), np.ndim(b.data if isinstance(b, Tensor) else b)
     if a_nd == 0 or b_nd == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a_nd}D and {b_nd}D")
@@ -52,6 +55,8 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same length."""
+    if not (isinstance(a, (Tensor, np.ndarray)) and isinstance(b, (Tensor, np.ndarray))):
+        raise TypeError(f"dot(): expected two tensors, got {type(a).__name__} and {type(b).__name__}")
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape != b.shape:

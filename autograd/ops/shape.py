@@ -304,6 +304,9 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
     items = list(tensors)
     if not items:
         raise ValueError(f"{op}: expected a non-empty list of tensors")
+    for i, x in enumerate(items):
+        if not isinstance(x, (Tensor, np.ndarray)):
+            raise TypeError(f"{op}: expected a sequence of tensors, got {type(x).__name__} at position {i}")
     return items
 
 
