@@ -12,8 +12,9 @@ tensor([ 4.,  8., 12.])
 from . import tensor as _tensor  # first: the operations attach themselves to Tensor
 
 # isort: on
-from . import ops
+from . import forward, math, ops
 from .autograd_api import grad
+from .dual import Dual
 from .factories import (
     arange,
     as_tensor,

@@ -122,6 +122,20 @@ class Scalar:
         positive = self.data > 0
         return _node(self.data if positive else 0, (self,), (1.0 if positive else 0.0,), "ReLU")
 
+    def sqrt(self) -> Scalar:
+        out = math.sqrt(self.data)
+        return _node(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+
+    def sin(self) -> Scalar:
+        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+
+    def cos(self) -> Scalar:
+        return _node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+
+    def __abs__(self) -> Scalar:
+        sign = float((self.data > 0) - (self.data < 0))  # the derivative at 0 is taken as 0
+        return _node(abs(self.data), (self,), (sign,), "abs")
+
     # ---- backward --------------------------------------------------------------------------------
     def backward(self) -> None:
         """Add d(self)/d(node) to every node's `.grad` (grads accumulate across calls, as in micrograd)."""
