@@ -698,3 +698,18 @@ def test_dual_number_operations() -> None:
         Dual("1")
     with pytest.raises(TypeError):
         Dual(1.0) + Scalar(1.0)
+
+
+def test_the_forward_versus_reverse_benchmark_returns_its_numbers() -> None:
+    from bench.forward_vs_reverse import measure, table
+
+    rows = measure(sizes=(1, 4), repeats=1)
+    assert [(row["function"], row["size"]) for row in rows] == [
+        ("f: R^n -> R", 1),
+        ("f: R^n -> R", 4),
+        ("g: R -> R^m", 1),
+        ("g: R -> R^m", 4),
+    ]
+    assert [(row["forward_passes"], row["reverse_passes"]) for row in rows] == [(1, 1), (4, 1), (1, 1), (1, 4)]
+    assert all(row["forward_s"] > 0 and row["reverse_s"] > 0 for row in rows)
+    assert "forward / reverse" in table(rows)
