@@ -226,7 +226,7 @@ def test_million_op_chain_backward():
 # ---- retain_graph and freeing -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("op", [lambda x: x * x, lambda x: x.exp(), lambda x: (x @ x), lambda x: x.softmax(0)])
+@pytest.mark.parametrize("op", [lambda x: x * x, lambda x: x.exp(), lambda x: x @ x, lambda x: x.softmax(0)])
 def test_second_backward_without_retain_graph_raises(op):
     x = leaf([0.5, 1.5])
     y = op(x).sum()

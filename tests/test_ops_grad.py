@@ -138,12 +138,8 @@ case("div", elementwise(floats(), away_from_zero(0.3)))(lambda ns, a, b: a / b)
 case("pow_tensor", elementwise(floats(0.3, 2.0), floats()))(lambda ns, a, b: a**b)
 case("neg", one())(lambda ns, a: -a)
 case("square_self_mul", one())(lambda ns, a: a * a)
-case("pow_int", with_params(one(away_from_zero(0.3)), k=st.sampled_from([0, 1, 2, 3, -1, -2])))(
-    lambda ns, a, k: a**k
-)
-case("pow_float", with_params(one(floats(0.3, 2.0)), p=st.sampled_from([0.5, 1.5, -0.5, 2.5])))(
-    lambda ns, a, p: a**p
-)
+case("pow_int", with_params(one(away_from_zero(0.3)), k=st.sampled_from([0, 1, 2, 3, -1, -2])))(lambda ns, a, k: a**k)
+case("pow_float", with_params(one(floats(0.3, 2.0)), p=st.sampled_from([0.5, 1.5, -0.5, 2.5])))(lambda ns, a, p: a**p)
 case("method_pow", with_params(one(floats(0.3, 2.0)), p=st.sampled_from([2, 0.5])))(lambda ns, a, p: a.pow(p))
 
 # a Python scalar on either side
@@ -303,12 +299,8 @@ def values_of(result):
 
 case("sum", reduction())(reduce_call("sum"))
 case("mean", reduction())(reduce_call("mean"))
-case("sum_numpy_spelling", reduction(allow_none=False))(
-    lambda ns, x, dim, keepdim: x.sum(axis=dim, keepdims=keepdim)
-)
-case("mean_numpy_spelling", reduction(allow_none=False))(
-    lambda ns, x, dim, keepdim: x.mean(axis=dim, keepdims=keepdim)
-)
+case("sum_numpy_spelling", reduction(allow_none=False))(lambda ns, x, dim, keepdim: x.sum(axis=dim, keepdims=keepdim))
+case("mean_numpy_spelling", reduction(allow_none=False))(lambda ns, x, dim, keepdim: x.mean(axis=dim, keepdims=keepdim))
 case("max_all", reduction(distinct_arrays, min_side=1))(lambda ns, x, dim, keepdim: x.max())
 case("min_all", reduction(distinct_arrays, min_side=1))(lambda ns, x, dim, keepdim: x.min())
 # with dim: (values, indices); the indices are compared exactly in the PyTorch test
@@ -328,9 +320,7 @@ VAR_OPTIONS = st.sampled_from([{}, {"unbiased": False}, {"unbiased": True}, {"co
 for _method in ("var", "std"):
     case(_method, with_params(reduction(distinct_arrays, min_side=2, min_dims=1), options=VAR_OPTIONS))(
         lambda ns, x, dim, keepdim, options, _method=_method: (
-            getattr(x, _method)(**options)
-            if dim is None
-            else getattr(x, _method)(dim=dim, keepdim=keepdim, **options)
+            getattr(x, _method)(**options) if dim is None else getattr(x, _method)(dim=dim, keepdim=keepdim, **options)
         )
     )
 
@@ -361,9 +351,7 @@ def along_dim(draw, min_dims=0, min_side=0, values=None):
 case("softmax", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: x.softmax(dim))
 case("log_softmax", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: x.log_softmax(dim))
 case("softmax_function", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: ns.softmax(x, dim=dim))
-case("log_softmax_function", along_dim(min_dims=1, values=floats(-5, 5)))(
-    lambda ns, x, dim: ns.log_softmax(x, dim=dim)
-)
+case("log_softmax_function", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: ns.log_softmax(x, dim=dim))
 
 
 # shape operations
