@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import autograd as ag
-from autograd.data import logic_gate
+import nn
+import optim
+from autograd.data import logic_gate, make_xor
 
 # %% [markdown]
 # ## Logic gates with fixed weights 用感知机实现逻辑电路
@@ -128,6 +130,79 @@ for name, style in [("nand", "--"), ("or", ":")]:
     ax.plot(grid, -(w1 * grid + b) / w2, style, color="#4c72b0", label=name.upper())
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
 ax.set_title("XOR = AND(NAND, OR)");
+
+# %% [markdown]
+# ## Learning XOR: a 2-2-1 network 用多层感知机学习异或
+#
+# The same shape of network can *learn* XOR instead of being wired by hand: 2 inputs, 2 hidden units,
+# 1 output. Training needs gradients, so the step function gives way to the sigmoid (see the activation
+# functions below), and the output is a score whose sign decides the class; `BCEWithLogitsLoss` turns the
+# score into a probability and measures the binary cross-entropy. The four points of the truth table are
+# the whole training set; SGD with momentum takes 1,000 full-batch steps.
+
+# %%
+x_xor, y_xor = make_xor()
+inputs = ag.tensor(x_xor)
+targets = ag.tensor(y_xor.astype(np.float32)).reshape(-1, 1)
+
+
+def train_xor(seed, steps=1000):
+    ag.manual_seed(seed)
+    net = nn.MLP(2, [2], 1, activation=nn.Sigmoid)
+    optimizer = optim.SGD(net.parameters(), lr=0.5, momentum=0.9)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for _ in range(steps):
+        loss = loss_fn(net(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return net, losses
+
+
+net, losses = train_xor(seed=0)
+print(net)
+with ag.no_grad():
+    scores = net(inputs).reshape(-1)
+print("scores:", scores, "-> classes", (scores > 0).long().tolist(), " expected", y_xor.tolist())
+print(f"loss: {losses[0]:.3f} at the start, {losses[-1]:.4f} after {len(losses)} steps")
+
+# %% [markdown]
+# The learned decision boundary (决策边界): the shaded region is where the network answers 1. The dashed
+# lines are where each hidden unit's weighted sum is 0 — like NAND and OR above, the first layer cuts
+# the plane with two lines, and the output unit combines the two sides.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), gridspec_kw={"width_ratios": [1.3, 1]})
+with ag.no_grad():
+    region = net(points).reshape(g1.shape).numpy() > 0
+draw_gate(axes[0], "xor")
+axes[0].contourf(g1, g2, region.astype(float), levels=[0.5, 1.5], colors=["#dbe6f4"])
+hidden = net[0]  # the first Linear layer: weight (2, 2), bias (2,)
+for i, style in enumerate(["--", ":"]):
+    (w1, w2), b = hidden.weight[i].tolist(), hidden.bias[i].item()
+    axes[0].plot(grid, -(w1 * grid + b) / w2, style, color="#c44e52", label=f"hidden unit {i + 1}")
+axes[0].set_ylim(-0.5, 1.5)
+axes[0].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)
+axes[0].set_title("trained 2-2-1 network")
+axes[1].plot(losses)
+axes[1].set_xlabel("step")
+axes[1].set_ylabel("training loss")
+axes[1].set_yscale("log")
+axes[1].grid(True, alpha=0.3)
+plt.tight_layout()
+
+# %% [markdown]
+# Two hidden units are the bare minimum, and gradient descent does not always find a solution from a
+# random start. Ten different initialisations:
+
+# %%
+for seed in range(10):
+    net_s, losses_s = train_xor(seed)
+    with ag.no_grad():
+        solved = bool(((net_s(inputs).reshape(-1) > 0).long().numpy() == y_xor).all())
+    print(f"seed {seed}: final loss {losses_s[-1]:.3f}, {'solves XOR' if solved else 'stuck'}")
 
 # %% [markdown]
 # ## Activation functions 激活函数
