@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
 import autograd as ag
+import nn
 from autograd import Function
 
 # %% [markdown]
@@ -237,10 +238,11 @@ shifted, naive_softmax(shifted)
 
 # %% [markdown]
 # Cross-entropy has the mirror problem. The loss for the true class $y$ is $-\log \mathrm{softmax}(x)_y$;
-# if that probability rounds to 0 (below: because $e^m$ overflows) the loss becomes $-\log 0 = \infty$ and its gradient `nan`, and a
-# single such example ruins a whole training step. Computed as a log-softmax,
-# $-\log \mathrm{softmax}(x)_y = \log \sum_j e^{x_j} - x_y$ with the same shift inside the log-sum-exp,
-# it stays finite. Two classes, the true class scored 0 and the wrong one scored $m$: the right loss is
+# if that probability rounds to 0 (below: because $e^m$ overflows) the loss becomes $-\log 0 = \infty$
+# and its gradient `nan`, and a single such example ruins a whole training step. Computed as a
+# log-softmax, $-\log \mathrm{softmax}(x)_y = \log \sum_j e^{x_j} - x_y$ with the same shift inside the
+# log-sum-exp, it stays finite; that is how `nn.functional.cross_entropy` (and `nn.CrossEntropyLoss`)
+# computes it. Two classes, the true class scored 0 and the wrong one scored $m$: the right loss is
 # about $m$ for large $m$.
 
 # %%
@@ -251,13 +253,13 @@ with warnings.catch_warnings():
     for m in margins:
         x = ag.tensor([0.0, m])
         naive_losses.append(-ag.log(naive_softmax(x)[0]).item())
-        stable_losses.append(-ag.log_softmax(x, dim=0)[0].item())
+        stable_losses.append(nn.functional.cross_entropy(x.reshape(1, 2), ag.tensor([0])).item())
 naive_losses, stable_losses = np.array(naive_losses), np.array(stable_losses)
 print("naive loss is inf or nan from margin", margins[~np.isfinite(naive_losses)].min(),
       "; ours is finite everywhere:", np.isfinite(stable_losses).all())
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(margins, stable_losses, label="ours: log_softmax", lw=3, alpha=0.5)
+ax.plot(margins, stable_losses, label="ours: nn.functional.cross_entropy", lw=3, alpha=0.5)
 ax.plot(margins, np.where(np.isfinite(naive_losses), naive_losses, np.nan), "--", label="naive: −log(softmax)")
 broken = margins[~np.isfinite(naive_losses)].min()
 ax.axvline(broken, color="red", lw=1)
@@ -275,15 +277,16 @@ with warnings.catch_warnings():
     x = ag.tensor([0.0, 120.0], requires_grad=True)
     (-ag.log(naive_softmax(x)[0])).backward()
     print("naive gradient:", x.grad)
-x = ag.tensor([0.0, 120.0], requires_grad=True)
-(-ag.log_softmax(x, dim=0)[0]).backward()
-print("our gradient:  ", x.grad, "(= softmax(x) − one_hot(y))")
+x = ag.tensor([[0.0, 120.0]], requires_grad=True)
+nn.functional.cross_entropy(x, ag.tensor([0])).backward()
+print("our gradient:  ", x.grad)
+print("softmax(x) − one_hot(y):", ag.softmax(x.detach(), dim=1) - ag.tensor([[1.0, 0.0]]))
 
 # %% [markdown]
 # ## Summary 小结
 #
-# - Numerical differentiation is inexact (at best about 1e-10 in float64) and slow, but independent of
-#   backpropagation: agreement between the two is strong evidence both are right.
+# - Numerical differentiation is inexact (even at the best step, far from float64's 1e-16) and slow, but
+#   independent of backpropagation: agreement between the two is strong evidence both are right.
 # - `gradcheck` compares every element; a property test runs it on many generated inputs and finds the
 #   ones a hand-picked test misses, shrunk to a simple case.
 # - Softmax and cross-entropy are computed from shifted logits (log-sum-exp), which cannot overflow.
