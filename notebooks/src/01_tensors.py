@@ -31,14 +31,15 @@ X, x.reshape(-1, 6).shape
 
 # %% [markdown]
 # Constant and random tensors, and a tensor from a (nested) Python list. Python floats become
-# `float32`, as in PyTorch.
+# `float32` and Python ints `int64`, as in PyTorch.
 
 # %%
 ag.manual_seed(0)
 print(ag.zeros((2, 3, 4)).shape)
 print(ag.ones((2, 3)))
 print(ag.randn(3, 4))  # each element drawn from the standard normal distribution
-ag.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]])
+print(ag.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]]))
+ag.tensor([1.5, 2.0]).dtype, ag.tensor([1, 2]).dtype
 
 # %% [markdown]
 # ## Element-wise operations 按元素运算
@@ -88,7 +89,8 @@ b = ag.arange(2).reshape(1, 2)
 a, b, a + b
 
 # %% [markdown]
-# The picture: the grey cells are the copies broadcasting makes (no memory is actually copied).
+# The picture: the light cells are the copies broadcasting makes, virtually — `a` and `b` keep their
+# shapes:
 
 
 # %%
@@ -114,6 +116,7 @@ draw_grid(axes[0], np.broadcast_to(a.numpy(), (3, 2)), cols == 0, "a: 3×1, copi
 draw_grid(axes[1], np.broadcast_to(b.numpy(), (3, 2)), rows == 0, "b: 1×2, copied along rows")
 draw_grid(axes[2], (a + b).numpy(), rows >= 0, "a + b: 3×2")
 plt.tight_layout()
+print("shapes:", a.shape, b.shape, (a + b).shape)
 
 # %% [markdown]
 # Shapes are compared from the right; two lengths are compatible when they are equal or one of them is 1.
