@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import (
     arrays,
@@ -670,3 +670,69 @@ def test_matches_pytorch(case, data):
         else:
             assert x.grad is not None and x.grad.shape == tuple(ref.shape)
             np.testing.assert_allclose(x.grad.data, ref.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", CASE_PARAMS)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_second_derivatives_match_central_differences(case, data):
+    arrays_, params = data.draw(case.inputs, label="inputs")
+    inputs = [autograd.tensor(a, requires_grad=True) for a in arrays_]
+    assert autograd.gradgradcheck(
+        lambda *xs: case.fn(AG, *xs, **params), inputs, eps=case.eps, atol=case.atol, rtol=case.rtol, fast_mode=True
+    )
+
+
+# ---- conventions at the points the properties avoid, and numerical stability ---------------------------------------
+
+TIES = {
+    "amax": lambda x: x.amax(dim=1),
+    "amin": lambda x: x.amin(dim=(0, 1)),
+    "max_all": lambda x: x.max(),
+    "min_all": lambda x: x.min(),
+    "std_constant": lambda x: x[:, :1].std(dim=1, correction=0),
+    "std_all_equal": lambda x: x[0, 1:].std(),
+    "norm_at_zero": lambda x: (x * 0).norm(dim=1),
+    "relu_at_zero": lambda x: (x - 1).relu(),
+    "abs_at_zero": lambda x: (x - 1).abs(),
+    "clamp_at_bound": lambda x: x.clamp(min=1.0, max=3.0),
+    "pow_zero_base": lambda x: (x - 1) ** x,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TIES))
+def test_conventions_at_ties_and_kinks_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, 3.0, 3.0], [3.0, 0.5, 3.0]])
+    ours = autograd.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    out, ref = TIES[name](ours), TIES[name](theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
+    weights = np.arange(1.0, 1.0 + out.data.size).reshape(out.shape)
+    out.backward(autograd.tensor(weights))
+    ref.backward(torch.tensor(weights))
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_maximum_tie_splits_the_gradient_evenly():
+    a, b = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True), autograd.tensor([1.0, 0.0, 3.0], requires_grad=True)
+    autograd.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0, 0.5])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1e2, 1e4, 1e30])
+def test_softmax_family_is_stable_for_large_logits(dtype, scale):
+    logits = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, -3.0]]) * scale
+    x = autograd.tensor(logits.astype(dtype), requires_grad=True)
+    outs = [x.softmax(dim=1), x.log_softmax(dim=1), x.logsumexp(dim=1), x.sigmoid()]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected_log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(outs[1].data, expected_log_softmax, rtol=1e-6)
+    np.testing.assert_allclose(outs[0].data, np.exp(expected_log_softmax), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(outs[2].data, logits.max(axis=1) + np.log(np.exp(shifted).sum(axis=1)), rtol=1e-6)
+    for out in outs:
+        assert out.dtype == dtype and np.all(np.isfinite(out.data))
+        (g,) = autograd.grad(out.sum(), x)
+        assert np.all(np.isfinite(g.data))
