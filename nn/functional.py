@@ -33,18 +33,18 @@ __all__ = [
 ]
 
 
-def _shape(x: Any) -> tuple[int, ...]:
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
-
-
 def _array(x: Any) -> np.ndarray:
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return _array(x).shape
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
     """input @ weight.T + bias: input (..., in), weight (out, in), bias (out,) -> (..., out), one graph node."""
     x_shape, w_shape = _shape(input), _shape(weight)
-    if len(w_shape) != 2 or len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
+    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise RuntimeError(
             f"linear: input of shape {x_shape} cannot be multiplied by weight of shape {w_shape} "
             f"(expected input (..., {w_shape[-1] if w_shape else '?'}) and weight (out_features, in_features))"
@@ -124,18 +124,19 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # n
 
 
 def _check_logits(input: Any, op: str) -> tuple[int, ...]:  # noqa: A002
-    shape = _shape(input)
-    if len(shape) not in (1, 2):
-        raise ValueError(f"{op}: expected input of shape (C,) or (N, C), got {shape}")
-    if np.dtype(_array(input).dtype).kind != "f":
-        raise TypeError(f"{op}: expected floating point input, got {_array(input).dtype}")
-    return shape
+    array = _array(input)
+    if array.ndim not in (1, 2):
+        raise ValueError(f"{op}: expected input of shape (C,) or (N, C), got {array.shape}")
+    if array.dtype.kind != "f":
+        raise TypeError(f"{op}: expected floating point input, got {array.dtype}")
+    return array.shape
 
 
 def _check_class_indices(labels: np.ndarray, shape: tuple[int, ...], op: str) -> None:
     if labels.shape != shape[:-1]:
         raise ValueError(f"{op}: expected target of shape {shape[:-1]} for input of shape {shape}, got {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= shape[-1]):
+    # one pass: seen as unsigned, negative labels are huge, so a single max finds labels outside [0, C)
+    if labels.size and labels.view(f"u{labels.itemsize}").max() >= shape[-1]:
         bad = labels.min() if labels.min() < 0 else labels.max()
         raise IndexError(f"{op}: target {int(bad)} is out of bounds for {shape[-1]} classes (input of shape {shape})")
 

@@ -32,13 +32,12 @@ class Linear(Function):
     def backward(self, g):
         x, weight = self.saved
         gx = g @ weight if self.needs_grad(0) else None
-        gw = None
-        if self.needs_grad(1):
-            gw = g.T @ x if g.ndim == 2 else g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if g.ndim != 2:
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        gw = g.T @ x if self.needs_grad(1) else None
         if not self.has_bias:
             return gx, gw
-        gb = g.sum(axis=tuple(range(g.ndim - 1))) if self.needs_grad(2) else None
-        return gx, gw, gb
+        return gx, gw, (g.sum(axis=0) if self.needs_grad(2) else None)
 
     def jvp(self, tx, tw, tb=None):
         x, weight = self.saved
@@ -49,7 +48,8 @@ def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     """The per-sample `loss` summed, averaged, or kept as it is."""
     if reduction == "none":
         return loss
-    return np.asarray(loss.sum() if reduction == "sum" else loss.mean())
+    total = loss.sum()
+    return np.asarray(total if reduction == "sum" else total / max(loss.size, 1))
 
 
 class CrossEntropy(Function):
@@ -58,21 +58,26 @@ class CrossEntropy(Function):
     def forward(self, logits, target, reduction, label_smoothing):
         self.reduction, self.smoothing = reduction, label_smoothing
         self.indices = target.dtype.kind in "iu"
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         n_classes = logits.shape[-1]
+        z = logits.reshape(-1, n_classes)
+        shifted = z - z.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        total = probs.sum(axis=1, keepdims=True)
+        log_total = np.log(total)
+        probs /= total
+        self.probs = probs  # reused by backward when it records no graph
         if self.indices:
             self.saved = (logits,)
-            self.target = target
-            loss = -np.take_along_axis(log_probs, target[..., None], axis=-1)[..., 0]
+            self.rows, self.target = np.arange(len(z)), target.reshape(-1)
+            loss = log_total[:, 0] - shifted[self.rows, self.target]
             if label_smoothing:
                 loss *= 1 - label_smoothing
-                loss -= log_probs.sum(axis=-1) * (label_smoothing / n_classes)
+                loss += (log_total[:, 0] - shifted.mean(axis=1)) * label_smoothing
         else:
             self.saved = (logits, target)
-            loss = -(self._smoothed(target, n_classes) * log_probs).sum(axis=-1)
+            loss = (self._smoothed(target.reshape(z.shape), n_classes) * (log_total - shifted)).sum(axis=1)
         self.count = max(loss.size, 1)
-        return _reduce(loss, reduction)
+        return _reduce(loss.reshape(logits.shape[:-1]), reduction)
 
     def _smoothed(self, probs, n_classes):
         """Target probabilities mixed with the uniform distribution by `label_smoothing`."""
@@ -82,38 +87,26 @@ class CrossEntropy(Function):
 
     def backward(self, g):
         logits = self.saved[0]
-        n_classes = logits.shape[-1]
+        shape, n_classes = logits.shape, logits.shape[-1]
         if self.reduction == "mean":
             g = g / self.count
         elif self.reduction == "none":
-            g = g[..., None]
+            g = g.reshape(-1, 1)
+        # the softmax from forward, or recomputed from the logits when create_graph records this backward
+        probs = self.probs if isinstance(logits, np.ndarray) else Softmax.call(logits.reshape(-1, n_classes), axis=1)
         if self.indices:
-            target = np.zeros(logits.shape, dtype=logits.dtype)
-            np.put_along_axis(target, self.target[..., None], 1 - self.smoothing, axis=-1)
+            target = np.zeros(self.probs.shape, dtype=self.probs.dtype)
+            target[self.rows, self.target] = 1 - self.smoothing
             if self.smoothing:
                 target += self.smoothing / n_classes
-            return (Softmax.call(logits, axis=-1) - target) * g, None
-        target = self._smoothed(self.saved[1], n_classes)
-        # d/dlogits of -(target * log_softmax).sum(-1), for targets that need not sum to 1
-        g_logits = (Softmax.call(logits, axis=-1) * target.sum(axis=-1, keepdims=True) - target) * g
-        g_target = LogSoftmax.call(logits, axis=-1) * (g * (self.smoothing - 1)) if self.needs_grad(1) else None
+            return ((probs - target) * g).reshape(shape), None
+        probs_target = self.saved[1].reshape(-1, n_classes)
+        g_logits = ((probs - self._smoothed(probs_target, n_classes)) * g).reshape(shape)
+        g_target = None
+        if self.needs_grad(1):
+            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            g_target = (log_probs * (g * (self.smoothing - 1))).reshape(shape)
         return g_logits, g_target
-
-    def jvp(self, t_logits, t_target=None):
-        logits = self.saved[0]
-        d_logits = d_target = None
-        if t_logits is not None:
-            if self.indices:
-                target = np.zeros(logits.shape, dtype=logits.dtype)
-                np.put_along_axis(target, self.target[..., None], 1 - self.smoothing, axis=-1)
-                target += self.smoothing / logits.shape[-1]
-            else:
-                target = self._smoothed(self.saved[1], logits.shape[-1])
-            softmax = Softmax.call(logits, axis=-1)
-            d_logits = ((softmax * target.sum(axis=-1, keepdims=True) - target) * t_logits).sum(axis=-1)
-        if t_target is not None:
-            d_target = (LogSoftmax.call(logits, axis=-1) * t_target).sum(axis=-1) * (self.smoothing - 1)
-        return _reduce(add_tangents(d_logits, d_target), self.reduction)
 
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a finite loss
