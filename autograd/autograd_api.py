@@ -85,5 +85,7 @@ def grad(
                 )
             results.append(None)
         else:
+            if g.dtype != x.dtype:  # a wider operand promoted the graph: the gradient has its input's dtype
+                g = g.to(x.dtype) if isinstance(g, Tensor) else g.astype(x.dtype)
             results.append(g if isinstance(g, Tensor) else Tensor(g.copy() if g.base is not None else g))
     return tuple(results)
