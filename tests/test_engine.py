@@ -699,3 +699,16 @@ def test_grad_has_the_shape_and_dtype_of_its_leaf(data):
     (a.sum() * b.sum()).backward()
     assert a.grad.shape == a.shape and a.grad.dtype == dtype
     assert b.grad.shape == b.shape and b.grad.dtype == dtype
+
+
+def test_gradients_have_their_inputs_dtype_in_a_mixed_precision_graph():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)  # float32
+    h = x.exp()
+    y = h * np.array([0.5, 2.0])  # a float64 operand promotes the rest of the graph
+    assert y.dtype == np.float64
+    gx, gh = autograd.grad((y**2).sum(), [x, h], retain_graph=True)
+    assert gx.dtype == np.float32 and gh.dtype == np.float32
+    np.testing.assert_allclose(gh.data, 2 * h.data * np.array([0.25, 4.0]), rtol=1e-6)
+    (y**2).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, gx.data)
