@@ -56,6 +56,7 @@ from .tensor import (
     long,
     uint8,
 )
+from .training import History, accuracy, evaluate_accuracy, train
 
 bool = bool_  # noqa: A001 (PyTorch's name: autograd.bool)
 
