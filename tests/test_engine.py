@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import arrays, floats, shapes
 
@@ -265,6 +265,58 @@ def test_graph_is_freed_by_reference_counting_after_backward():
         alive = [r for r in refs if r() is not None]
         assert not alive, f"{len(alive)} graph objects still alive: {[r() for r in alive][:3]}"
         assert x.grad is not None
+    finally:
+        gc.enable()
+
+
+def _create_graph(x):
+    y = (x * 2).exp().sin()
+    (g,) = autograd.grad(y.sum(), x, create_graph=True)
+    autograd.grad(g.sum(), x)
+    return [y, g]
+
+
+def _retain_grad(x):
+    y = x.exp()
+    y.retain_grad()
+    (y * y).sum().backward()
+    return [y]
+
+
+def _in_place(x):
+    y = x * 1
+    y += 1
+    y *= x
+    y.sum().backward()
+    return [y]
+
+
+def _hook(x):
+    y = x * 3
+    y.register_hook(lambda g: g * 2)
+    z = y.tanh()
+    z.sum().backward()
+    return [y, z]
+
+
+def _retain_graph(x):
+    y = x.sigmoid() * x
+    out = y.sum()
+    out.backward(retain_graph=True)
+    out.backward()
+    return [y, out]
+
+
+@pytest.mark.parametrize("build", [_create_graph, _retain_grad, _in_place, _hook, _retain_graph])
+def test_graph_is_freed_by_reference_counting_in_every_mode(build):
+    gc.disable()
+    try:
+        x = autograd.Tensor(np.array([0.5, 1.0]).view(Tracked), requires_grad=True)
+        tensors = build(x)
+        refs = [weakref.ref(t) for t in tensors] + [weakref.ref(t.grad_fn) for t in tensors]
+        refs += [weakref.ref(t.data) for t in tensors if isinstance(t.data, Tracked)]
+        del tensors
+        assert all(r() is None for r in refs)
     finally:
         gc.enable()
 
@@ -620,6 +672,94 @@ def test_modifying_a_view_of_a_saved_tensor_makes_backward_raise():
     view[0] = 10.0  # writes into w's buffer
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.backward()
+
+
+OPS_TO_MODIFY_AROUND = {
+    "exp": lambda h: h.exp(),
+    "log": lambda h: h.log(),
+    "sqrt": lambda h: h.sqrt(),
+    "sin": lambda h: h.sin(),
+    "tanh": lambda h: h.tanh(),
+    "sigmoid": lambda h: h.sigmoid(),
+    "relu": lambda h: h.relu(),
+    "abs": lambda h: h.abs(),
+    "square": lambda h: h * h,
+    "scale": lambda h: h * 2,
+    "shift": lambda h: h + 1,
+    "reciprocal": lambda h: 1 / h,
+    "pow": lambda h: h**3,
+    "softmax": lambda h: h.softmax(dim=0),
+    "norm": lambda h: h.norm(),
+    "std": lambda h: h.std() * h,
+    "slice": lambda h: h[1:] * h[:-1],
+    "reshape": lambda h: h.reshape(2, 2) @ h.reshape(2, 2),
+    "expand": lambda h: h.expand(2, 4) * h,
+    "max": lambda h: h.max() * h,
+    "cat": lambda h: autograd.cat([h, h * h]),
+}
+
+
+def _modify(kind, x, h, y):
+    if kind == "leaf_sgd_step":
+        with autograd.no_grad():
+            x -= 0.1
+    elif kind == "input_no_grad":
+        with autograd.no_grad():
+            h += 1
+    elif kind == "input_recorded":
+        h *= 2
+    elif kind == "input_setitem":
+        with autograd.no_grad():
+            h[0] = 5.0
+    elif kind == "input_through_detached_view":
+        h.detach()[1:3].fill_(3.0)
+    elif kind == "output_no_grad":
+        with autograd.no_grad():
+            y.mul_(2)
+    elif kind == "output_recorded":
+        y += 1
+    elif kind == "output_zero":
+        with autograd.no_grad():
+            y.zero_()
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from(sorted(OPS_TO_MODIFY_AROUND)),
+    st.sampled_from(
+        [
+            "leaf_sgd_step",
+            "input_no_grad",
+            "input_recorded",
+            "input_setitem",
+            "input_through_detached_view",
+            "output_no_grad",
+            "output_recorded",
+            "output_zero",
+        ]
+    ),
+    arrays((4,), st.floats(0.2, 2.0)),
+)
+def test_in_place_modification_never_gives_a_wrong_gradient(name, kind, values):
+    op = OPS_TO_MODIFY_AROUND[name]
+
+    def backward(out):  # out = y + 0 saves nothing itself: only y's own node can object to a change
+        out.backward(autograd.tensor(np.linspace(-1.0, 2.0, out.numel()).reshape(out.shape)))
+
+    reference = leaf(values)
+    backward(op(reference * 1.5) + 0.0)
+
+    x = leaf(values)
+    h = x * 1.5
+    y = op(h)
+    out = y + 0.0
+    _modify(kind, x, h, y)
+    try:
+        backward(out)
+    except RuntimeError as err:
+        assert "modified by an in-place operation" in str(err)
+        return
+    np.testing.assert_allclose(x.grad.data, reference.grad.data, rtol=1e-12, atol=1e-12)
 
 
 def test_modifying_a_tensor_not_saved_by_the_graph_is_fine():
