@@ -52,6 +52,8 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 600) -> float:
     """Run every cell in a fresh kernel started in notebooks/; the seconds it took."""
     path = os.environ.get("PYTHONPATH")  # the kernel imports the library from this checkout
     os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # as tests/test_notebooks.py: small matrices, no thread contention
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
     return time.perf_counter() - start

@@ -18,6 +18,9 @@ MISSING = [m for m in ("nbclient", "nbformat", "ipykernel", "matplotlib") if imp
 FASHION_MNIST = [ROOT / "data" / "fashion-mnist", ROOT.parent / "shared" / "data" / "fashion-mnist"]
 PER_CELL_TIMEOUT = 300  # seconds
 BUDGET = 120  # seconds per notebook, with CI set
+# One BLAS thread unless told otherwise: the notebooks' matrices are small, and on a busy 2-core machine
+# BLAS threads spinning on each other made notebook 06 four times slower (70 s instead of 16 s).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"notebooks need {', '.join(MISSING)}: pip install -e '.[notebooks]'"
@@ -46,6 +49,8 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
     if "fashion_mnist" in path.read_text(encoding="utf-8").lower() and not _has_fashion_mnist():
         pytest.skip(f"Fashion-MNIST is in none of {[str(d) for d in FASHION_MNIST]}; load it with download=True")
     monkeypatch.setenv("CI", os.environ.get("CI") or "1")
+    for var in BLAS_THREADS:
+        monkeypatch.setenv(var, os.environ.get(var) or "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     client = NotebookClient(
         nb, timeout=PER_CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
