@@ -324,3 +324,20 @@ def test_requires_grad_propagates_through_ops():
     assert (a + b).requires_grad and (b + a).requires_grad
     assert not (b + b).requires_grad
     assert a.grad is None
+
+
+@given(st.data())
+def test_max_and_min_with_dim_return_values_and_indices(data):
+    shape = data.draw(shapes(min_dims=1, min_side=1))
+    x = data.draw(arrays(shape))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    keepdim = data.draw(st.booleans())
+    t = autograd.tensor(x)
+    for method, values, indices in [("max", np.max, np.argmax), ("min", np.min, np.argmin)]:
+        result = getattr(t, method)(dim=dim, keepdim=keepdim)
+        value_part, index_part = result
+        assert result.values is value_part and result.indices is index_part
+        np.testing.assert_array_equal(value_part.data, values(x, axis=dim, keepdims=keepdim))
+        np.testing.assert_array_equal(index_part.data, indices(x, axis=dim, keepdims=keepdim))
+        assert index_part.dtype == np.int64
+        assert getattr(t, method)().item() == values(x)
