@@ -55,6 +55,10 @@ def run_backward(
             grad = pending.pop(node, None)
             edges = node.edges
             if grad is not None and capture is not None and node in capture:
+                if not edges and getattr(node, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
+                    from .function import _run_hooks
+
+                    grad = _run_hooks(node._hooks, grad)
                 captured[capture[node]] = grad
             if grad is None or (capture is not None and not edges):
                 edge_grads = None
