@@ -472,6 +472,17 @@ def test_hooks_run_in_registration_order():
     np.testing.assert_allclose(x.grad.data, [20.0])
 
 
+def test_hooks_apply_to_autograd_grad_like_pytorch():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: g * 10)
+    y = x * 3
+    y.register_hook(lambda g: g * 100)
+    gx, gy = autograd.grad((y * y).sum(), [x, y])
+    np.testing.assert_allclose(gy.data, 2 * y.data)  # a non-leaf input: the gradient reaching it, before its hooks
+    np.testing.assert_allclose(gx.data, 2 * y.data * 100 * 3 * 10)  # a leaf: after its own hooks
+    assert x.grad is None
+
+
 def test_retain_grad_keeps_a_non_leaf_gradient():
     x = leaf([1.0, 2.0])
     y = x * 3
