@@ -3,11 +3,11 @@
 One table lists the operations. Each case has a function `fn(ns, *tensors, **params)` written once for both
 libraries (`ns` gives the few free functions whose names or homes differ) and a strategy drawing the input
 arrays and parameters, kept away from points where the operation is not differentiable (kinks, ties, bounds).
-Three property tests run over the whole table.
+Four property tests run over the whole table: first derivatives, float32, PyTorch, second derivatives.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -95,7 +95,6 @@ class Case:
     rtol: float = 1e-5
     keeps_dtype: bool = True  # float32 in, float32 out
     torch: bool = True  # PyTorch has the same spelling
-    params: dict = field(default_factory=dict)
 
 
 CASES: list[Case] = []
