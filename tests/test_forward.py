@@ -316,7 +316,7 @@ CASES = [
     reduction("norm, p=inf", lambda x, dim, keep: autograd.norm(x, math.inf, dim, keep), grid(), smooth=False),
     reduction("norm, p=3", lambda x, dim, keep: autograd.norm(x, 3, dim, keep), away_from_zero()),
     along_dim("var", lambda x, dim: x.var(dim, correction=0) + (x.var() if x.numel() > 1 else 0)),
-    along_dim("std", lambda x, dim: x.std(dim, correction=0), unique=True),  # distinct values: std > 0 or size 1
+    along_dim("std", lambda x, dim: x.std(dim, correction=0), grid(), unique=True),  # distinct: std > 0 or size 1
     along_dim("max along a dim (values)", lambda x, dim: x.max(dim).values, grid(), smooth=False),
     along_dim("min along a dim (values)", lambda x, dim: x.min(dim, keepdim=True)[0], grid(), smooth=False),
     unary("max of all", lambda x: x.max(), grid(), min_side=1, smooth=False),
@@ -422,7 +422,7 @@ SMOOTH_STEPS = {
     "logsumexp": lambda x: autograd.logsumexp(x, -1, keepdim=True) - x,
     "normalise": lambda x: (x - x.mean(-1, keepdim=True)) / (x.var(-1, keepdim=True, correction=0) + 1).sqrt(),
     "matmul": lambda x: x @ autograd.tensor(_weights(x.shape[-1], 2)),
-    "broadcast": lambda x: x * autograd.tensor(np.arange(1.0, x.shape[-1] + 1)) + autograd.tensor(np.ones((2, 1, 1))),
+    "broadcast": lambda x: x * autograd.tensor(np.arange(1.0, x.shape[-1] + 1)) + autograd.ones(2, *[1] * x.ndim),
     "transpose": lambda x: x.T,
     "flatten": lambda x: x.reshape(-1),
     "slice": lambda x: x[..., ::2] * x[..., :1],
