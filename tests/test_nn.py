@@ -481,6 +481,10 @@ def test_cross_entropy_matches_its_definition(reduction, smoothing, probabilitie
 
 def test_cross_entropy_gradient_with_respect_to_probabilities():
     logits, _, probs = _loss_inputs(1)
+    unnormalised = np.random.default_rng(1).uniform(size=probs.shape)
+    assert gradcheck(
+        lambda z: F.cross_entropy(z, t64(unnormalised), reduction="sum"), (t64(logits, requires_grad=True),)
+    )
     assert gradcheck(
         lambda z, q: F.cross_entropy(z, q, label_smoothing=0.1),
         (t64(logits, requires_grad=True), t64(probs, requires_grad=True)),

@@ -95,18 +95,38 @@ class CrossEntropy(Function):
         # the softmax from forward, or recomputed from the logits when create_graph records this backward
         probs = self.probs if isinstance(logits, np.ndarray) else Softmax.call(logits.reshape(-1, n_classes), axis=1)
         if self.indices:
-            target = np.zeros(self.probs.shape, dtype=self.probs.dtype)
-            target[self.rows, self.target] = 1 - self.smoothing
-            if self.smoothing:
-                target += self.smoothing / n_classes
-            return ((probs - target) * g).reshape(shape), None
-        probs_target = self.saved[1].reshape(-1, n_classes)
-        g_logits = ((probs - self._smoothed(probs_target, n_classes)) * g).reshape(shape)
+            return ((probs - self._dense_target(n_classes)) * g).reshape(shape), None
+        target = self._smoothed(self.saved[1].reshape(-1, n_classes), n_classes)
+        # d/dlogits of -(target * log_softmax).sum(-1), for targets that need not sum to 1
+        g_logits = ((probs * target.sum(axis=1, keepdims=True) - target) * g).reshape(shape)
         g_target = None
         if self.needs_grad(1):
             log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
             g_target = (log_probs * (g * (self.smoothing - 1))).reshape(shape)
         return g_logits, g_target
+
+    def _dense_target(self, n_classes):
+        """The target distribution as an (N, C) array: one-hot (smoothed) rows, or the given probabilities."""
+        if not self.indices:
+            return self._smoothed(self.saved[1].reshape(-1, n_classes), n_classes)
+        target = np.zeros(self.probs.shape, dtype=self.probs.dtype)
+        target[self.rows, self.target] = 1 - self.smoothing
+        if self.smoothing:
+            target += self.smoothing / n_classes
+        return target
+
+    def jvp(self, t_logits, t_target=None):
+        logits = self.saved[0]
+        n_classes = logits.shape[-1]
+        d_logits = d_target = None
+        if t_logits is not None:
+            target = self._dense_target(n_classes)
+            slope = Softmax.call(logits.reshape(-1, n_classes), axis=1) * target.sum(axis=1, keepdims=True) - target
+            d_logits = (slope * t_logits.reshape(-1, n_classes)).sum(axis=1)
+        if t_target is not None:
+            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            d_target = (log_probs * t_target.reshape(-1, n_classes)).sum(axis=1) * (self.smoothing - 1)
+        return _reduce(add_tangents(d_logits, d_target).reshape(logits.shape[:-1]), self.reduction)
 
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a finite loss
