@@ -75,6 +75,7 @@ def _summary(name: str, history: History) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo with command-line arguments `argv`; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m autograd.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--fashion-mnist", metavar="DIR", help="directory holding the four Fashion-MNIST IDX files")
     parser.add_argument("--epochs", type=int, default=10, help="epochs per Fashion-MNIST run (default 10)")

@@ -179,6 +179,7 @@ class Module:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer of this module and (with `recurse`) its descendants."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -236,9 +237,11 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """Convert floating parameters and buffers to float32; returns self."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Convert floating parameters and buffers to float64; returns self."""
         return self.to(np.float64)
 
     # ---- state --------------------------------------------------------------------------------------

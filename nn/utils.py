@@ -29,8 +29,10 @@ def clip_grad_norm_(
     norm_type = float(norm_type)
     if math.isinf(norm_type):
         total = max(float(np.abs(g.data).max(initial=0.0)) for g in grads)
+    elif norm_type == 2.0:
+        total = math.sqrt(sum(float(np.vdot(g.data, g.data)) for g in grads))
     else:
-        total = sum(float((np.abs(g.data.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+        total = sum(float((np.abs(g.data) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite ({total}), so it "

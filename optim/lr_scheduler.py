@@ -58,6 +58,7 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes saved by `state_dict`."""
         self.__dict__.update(state_dict)
 
 
