@@ -1,0 +1,11 @@
+"""One runner per engine. Each defines VERSION and the builders it can, each returning a callable to time.
+
+- `mlp(params, lr)`: params [W1, b1, ...] float32 with W of shape (in, out); returns `step(x, y)` doing
+  one SGD step on softmax cross-entropy (mean) and returning the loss (still holding its graph, if any).
+- `op_chain(x, n)`: returns `run()`: forward + backward of `common.chain(x, n, tanh)` summed; the input
+  gradient's sum.
+- `scalar_chain(n)`: returns `run()`: forward + backward of `common.chain(0.5, n)` on a scalar; its grad.
+- `scalar_mlp(weights, xs, ys)`: returns `run()`: one iteration of micrograd's demo (forward, SVM loss
+  with L2 reg, backward, SGD update with lr `common.MOONS_LR`); the loss.
+- `setup(threads)`, optional: called once before the benchmark.
+"""
