@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import math
 import os
 from collections import OrderedDict
@@ -605,6 +606,7 @@ def test_one_hot():
 
 
 # ---- against PyTorch ------------------------------------------------------------------------------------
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 @given(
     n=st.integers(1, 6),
     c=st.integers(2, 5),
