@@ -82,7 +82,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             if row["function"] == function:
                 ratio = row["forward_s"] / row["reverse_s"]
                 lines.append(
-                    f"{row['size']:>6} {row['forward_s'] * 1e3:>14.3f} {row['reverse_s'] * 1e3:>14.3f} {ratio:>19.3g}"
+                    f"{row['size']:>6} {row['forward_s'] * 1e3:>14.3f} {row['reverse_s'] * 1e3:>14.3f} {ratio:>19.4g}"
                 )
         lines.append("")
     return "\n".join(lines)
