@@ -341,3 +341,11 @@ def test_max_and_min_with_dim_return_values_and_indices(data):
         np.testing.assert_array_equal(index_part.data, indices(x, axis=dim, keepdims=keepdim))
         assert index_part.dtype == np.int64
         assert getattr(t, method)().item() == values(x)
+
+
+def test_zero_dim_results_are_arrays_that_update_in_place():
+    x = ag.tensor(2.0)
+    y = x * 1.5
+    assert isinstance(y.data, np.ndarray)
+    y += 1
+    assert y.item() == 4.0
