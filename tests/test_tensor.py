@@ -344,7 +344,7 @@ def test_max_and_min_with_dim_return_values_and_indices(data):
 
 
 def test_zero_dim_results_are_arrays_that_update_in_place():
-    x = ag.tensor(2.0)
+    x = autograd.tensor(2.0)
     y = x * 1.5
     assert isinstance(y.data, np.ndarray)
     y += 1
