@@ -175,9 +175,11 @@ class Clamp(Function):
 class Maximum(Function):
     """max(a, b) elementwise; where a == b the gradient is split evenly, as in PyTorch."""
 
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+
     def forward(self, a, b):
-        out = np.maximum(a, b)
-        self.weight_a = ((a > b) + 0.5 * (a == b)).astype(out.dtype)
+        out = self.pick(a, b)
+        self.weight_a = (self.wins(a, b) + 0.5 * (a == b)).astype(out.dtype)
         return out
 
     def backward(self, g):
@@ -188,18 +190,10 @@ class Maximum(Function):
         return add_tangents(ta * weight_a if ta is not None else None, tb * (1 - weight_a) if tb is not None else None)
 
 
-class Minimum(Function):
-    def forward(self, a, b):
-        out = np.minimum(a, b)
-        self.weight_a = ((a < b) + 0.5 * (a == b)).astype(out.dtype)
-        return out
+class Minimum(Maximum):
+    """min(a, b) elementwise: Maximum's rules with the comparison reversed."""
 
-    def backward(self, g):
-        return g * self.weight_a, g * (1 - self.weight_a)
-
-    def jvp(self, ta, tb):
-        weight_a = self.weight_a
-        return add_tangents(ta * weight_a if ta is not None else None, tb * (1 - weight_a) if tb is not None else None)
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Where(Function):

@@ -278,6 +278,15 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: in
     return _arg(x, dim if axis is None else axis, keepdim, np.argmin, "argmin")
 
 
+def _spread_args(
+    x: Tensor, dim: Any, unbiased: bool | None, keepdim: bool, correction: int | None, axis: Any, keepdims: Any, op: str
+) -> dict[str, Any]:
+    """The parameters `Var` and `Std` share: axes, keepdims, and the correction (1 unless unbiased=False)."""
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return {"axes": reduce_axes(x, dim, axis, op), "keepdims": _keepdim(keepdim, keepdims), "correction": correction}
+
+
 def var(
     x: Tensor,
     dim: Any = None,
@@ -289,10 +298,7 @@ def var(
     keepdims: Any = None,
 ) -> Tensor:
     """Variance over `dim`, unbiased (divides by n - 1) unless `unbiased=False` or `correction=0`."""
-    axes = reduce_axes(x, dim, axis, "var")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    return Var.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims), correction=correction)
+    return Var.apply(x, **_spread_args(x, dim, unbiased, keepdim, correction, axis, keepdims, "var"))
 
 
 def std(
@@ -305,11 +311,8 @@ def std(
     axis: Any = None,
     keepdims: Any = None,
 ) -> Tensor:
-    """Standard deviation: the square root of `var` with the same arguments."""
-    axes = reduce_axes(x, dim, axis, "std")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    return Std.apply(x, axes=axes, keepdims=_keepdim(keepdim, keepdims), correction=correction)
+    """Standard deviation over `dim`, with `var`'s arguments."""
+    return Std.apply(x, **_spread_args(x, dim, unbiased, keepdim, correction, axis, keepdims, "std"))
 
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
