@@ -47,7 +47,7 @@ class Function:
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
         result = Tensor.__new__(Tensor)
-        result.data = out if type(out) is np.ndarray else np.asarray(out)  # numpy returns 0-d results as scalars
+        result.data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
         result.grad = None
         result.name = None
         result._hooks = None
