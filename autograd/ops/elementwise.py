@@ -8,6 +8,7 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from ..tensor import Tensor
+from .arithmetic import _check
 
 
 class Exp(Function):
@@ -254,12 +255,6 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
     return Clamp.apply(x, low=min, high=max)
-
-
-def _check(op: str, *operands: Any) -> None:
-    for x in operands:
-        if not isinstance(x, (Tensor, int, float, np.ndarray, np.generic)):
-            raise TypeError(f"{op}(): unsupported operand type {type(x).__name__}")
 
 
 def maximum(a: Any, b: Any) -> Tensor:
