@@ -31,7 +31,7 @@ def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray
     opt = optim.SGD(weights, lr=lr)
 
     def step(x: np.ndarray, y: np.ndarray) -> Any:
-        loss = loss_fn(net(tensor(x)), tensor(y))
+        loss = loss_fn(net(ag.from_numpy(x)), ag.from_numpy(y))  # no copy, like torch.from_numpy
         opt.zero_grad()
         loss.backward()
         opt.step()
