@@ -43,16 +43,8 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
     """input @ weight.T + bias: input (..., in), weight (out, in), bias (out,) -> (..., out), one graph node."""
-    x_shape, w_shape = _shape(input), _shape(weight)
-    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
-        raise RuntimeError(
-            f"linear: input of shape {x_shape} cannot be multiplied by weight of shape {w_shape} "
-            f"(expected input (..., {w_shape[-1] if w_shape else '?'}) and weight (out_features, in_features))"
-        )
     if bias is None:
         return fused.Linear.apply(input, weight)
-    if _shape(bias) != w_shape[:1]:
-        raise RuntimeError(f"linear: bias of shape {_shape(bias)} doesn't match weight of shape {w_shape}")
     return fused.Linear.apply(input, weight, bias)
 
 

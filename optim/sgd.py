@@ -46,7 +46,7 @@ class SGD(Optimizer):
         if momentum:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                buffer = state["momentum_buffer"] = Tensor(grad.copy())
+                buffer = state["momentum_buffer"] = Tensor(grad.copy(order="K"))
             else:
                 buffer.data *= momentum
                 buffer.data += (1.0 - float(group["dampening"])) * grad
