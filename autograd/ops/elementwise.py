@@ -134,15 +134,20 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    output_saved = True  # the mask is recomputed from the output: no boolean array kept between the passes
+
     def forward(self, x):
-        self.mask = x > 0
-        return np.maximum(x, 0)
+        out = np.maximum(x, 0)
+        self.saved = (out,)
+        return out
 
     def backward(self, g):
-        return (g * self.mask,)
+        (out,) = self.saved
+        return (g * (out > 0),)
 
     def jvp(self, t):
-        return t * self.mask
+        (out,) = self.saved
+        return t * (out > 0)
 
 
 class LeakyRelu(Function):
