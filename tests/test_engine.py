@@ -666,9 +666,10 @@ def test_modifying_a_saved_leaf_under_no_grad_makes_backward_raise():
         out.backward()
 
 
-def test_modifying_a_saved_output_makes_backward_raise():
+@pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "relu"])
+def test_modifying_a_saved_output_makes_backward_raise(op):
     x = leaf([0.5, 1.0])
-    y = x.exp()  # Exp saves its output
+    y = getattr(x, op)()  # these save their output, as in PyTorch
     out = y.sum()
     with autograd.no_grad():
         y.mul_(2)
