@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .grad_mode import set_grad_enabled
+from .grad_mode import state
 
 
 def _count_dependencies(roots: Iterable[Any]) -> dict[Any, int]:
@@ -49,7 +49,8 @@ def run_backward(
         pending[node] = pending[node] + grad if node in pending else grad
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
     ready = [node for node in pending if deps[node] == 0]
-    with set_grad_enabled(create_graph):
+    previous, state.enabled = state.enabled, create_graph  # backward's own operations record only for create_graph
+    try:
         while ready:
             node = ready.pop()
             grad = pending.pop(node, None)
@@ -75,4 +76,6 @@ def run_backward(
                 deps[edge] = remaining
                 if remaining == 0:
                     ready.append(edge)
+    finally:
+        state.enabled = previous
     return captured

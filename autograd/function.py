@@ -59,12 +59,15 @@ class Function:
         if not (state.enabled and cls.differentiable):
             return result
         edges = [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
-        if edges.count(None) == len(edges):
+        for edge in edges:
+            if edge is not None:
+                break
+        else:  # no input wants a gradient
             return result
         fn.inputs = inputs
         fn.edges = edges
-        if _scope:
-            fn.module = _scope[-1]
+        if module_stack:
+            fn.module = module_stack[-1]
         if fn.saved:
             fn.stamp = clock[0]
             if cls.output_saved:
@@ -155,7 +158,7 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-_scope: list[Any] = []
+module_stack: list[Any] = []  # the nn.Modules running now, innermost last
 
 
 class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`)
@@ -167,10 +170,10 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
         self.module = module
 
     def __enter__(self) -> None:
-        _scope.append(self.module)
+        module_stack.append(self.module)
 
     def __exit__(self, *exc: object) -> None:
-        _scope.pop()
+        module_stack.pop()
 
 
 def _run_hooks(hooks: list[Any], grad: Any) -> Any:
