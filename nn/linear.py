@@ -67,6 +67,8 @@ class Flatten(Module):
         end = self.end_dim + len(shape) if self.end_dim < 0 else self.end_dim
         if not 0 <= start <= end < len(shape):  # 0-d input, or dims out of range: flatten's own handling and errors
             return autograd.flatten(input, self.start_dim, self.end_dim)
+        if start == end:  # nothing to merge: the input itself, as in PyTorch
+            return input
         return autograd.reshape(input, (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
 
     def extra_repr(self) -> str:

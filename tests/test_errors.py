@@ -225,6 +225,13 @@ def test_dimension_out_of_range_for_a_new_dim(call):
         call(leaf(2, 3))
 
 
+def test_flatten_start_after_end_is_rejected():
+    x = leaf(2, 3, 4)
+    with pytest.raises(RuntimeError, match=r"start_dim cannot come after end_dim \(2 > 1\)"):
+        x.flatten(2, 1)
+    assert x.flatten(1, -2) is x
+
+
 def test_repeated_dims_are_rejected():
     with pytest.raises(RuntimeError, match="multiple times"):
         leaf(2, 3).sum(dim=(1, -1))

@@ -401,6 +401,10 @@ def test_flatten_and_identity():
     assert nn.Flatten()(x).shape == (2, 784)
     assert nn.Flatten(0, -1)(x).shape == (2 * 784,)
     assert nn.Identity(54, unused="argument")(x) is x
+    flat = autograd.ones(2, 784)
+    assert nn.Flatten()(flat) is flat  # nothing to merge: the input itself, as in PyTorch
+    with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
+        nn.Flatten(2, 1)(x)
 
 
 @pytest.mark.parametrize(
