@@ -12,11 +12,6 @@ from autograd.grad_mode import enable_grad, no_grad
 from autograd.tensor import Tensor, tick
 
 
-def mark_updated(param: Tensor) -> None:
-    """Record that `param.data` was changed in place, so a backward that saved its old values raises."""
-    param._version[0] = tick()
-
-
 class Optimizer:
     """Base of the optimizers: `params` is an iterable of tensors, or of dicts (parameter groups with options)."""
 
@@ -79,11 +74,15 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        states = self.state
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
-                    mark_updated(p)
+                    state = states.get(p)
+                    if state is None:
+                        state = states[p] = {}
+                    self._update(p, p.grad.data, state, group)
+                    p._version[0] = tick()  # changed in place: a backward that saved its old values raises
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
