@@ -512,6 +512,18 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert np.isfinite(x.grad.data).all() and loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize(("n", "c"), [(200, 10), (64, 16), (64, 1), (300, 17)])
+def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c):
+    rng = np.random.default_rng(n + c)
+    logits = rng.normal(size=(n, c)) * 3
+    logits[rng.integers(0, n, size=n // 4), rng.integers(0, c, size=n // 4)] = 1e4  # the shift must be per row
+    labels = rng.integers(0, c, size=n)
+    top = logits.max(1, keepdims=True)
+    log_softmax = logits - top - np.log(np.exp(logits - top).sum(1, keepdims=True))
+    loss = F.cross_entropy(t64(logits), autograd.tensor(labels), reduction="none")
+    np.testing.assert_allclose(loss.data, -log_softmax[np.arange(n), labels], rtol=1e-12, atol=1e-12)
+
+
 def test_cross_entropy_unbatched_input():
     logits = t64([1.0, 2.0, 3.0], requires_grad=True)
     loss = F.cross_entropy(logits, autograd.tensor(2))

@@ -64,6 +64,17 @@ def _weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray) -> np.ndarray
     return out
 
 
+def _row_max(z: np.ndarray) -> np.ndarray:
+    """z.max(axis=1, keepdims=True) of a 2-d array. numpy reduces short rows slowly (a 256 x 10 batch of logits takes
+    14 us, 5 ns an element), so a tall array with few columns is reduced a whole column at a time (4 us)."""
+    if not 0 < z.shape[1] <= 16 or len(z) < 64:
+        return z.max(axis=1, keepdims=True)
+    out = z[:, :1].copy()
+    for j in range(1, z.shape[1]):
+        np.maximum(out, z[:, j : j + 1], out=out)
+    return out
+
+
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     """The per-sample `loss` summed, averaged, or kept as it is."""
     if reduction == "none":
@@ -80,7 +91,7 @@ class CrossEntropy(Function):
         self.indices = target.dtype.kind in "iu"
         n_classes = logits.shape[-1]
         z = logits.reshape(-1, n_classes)
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - _row_max(z)
         probs = np.exp(shifted)
         total = probs.sum(axis=1, keepdims=True)
         log_total = np.log(total)
