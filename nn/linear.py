@@ -31,9 +31,7 @@ class Linear(Module):
         self.in_features = _check_features("in_features", in_features)
         self.out_features = _check_features("out_features", out_features)
         dtype = to_dtype(dtype) or float32
-        # Column-major, so that weight.T is the row-major (in, out) matrix that hand-written numpy uses: x @ weight.T
-        # is then a plain GEMM, which OpenBLAS runs about 8% faster than a product with a transposed operand.
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype, order="F"))
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
         else:

@@ -42,9 +42,7 @@ class Linear(Function):
         gx = g @ weight if self.needs_grad(0) else None
         if g.ndim != 2:
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = None
-        if self.needs_grad(1):
-            gw = g.T @ x if not isinstance(g, np.ndarray) else _weight_grad(g, x, weight)
+        gw = g.T @ x if self.needs_grad(1) else None
         if not self.has_bias:
             return gx, gw
         return gx, gw, (g.sum(axis=0) if self.needs_grad(2) else None)
@@ -52,16 +50,6 @@ class Linear(Function):
     def jvp(self, tx, tw, tb=None):
         x, weight = self.saved
         return add_tangents(tx @ weight.T if tx is not None else None, x @ tw.T if tw is not None else None, tb)
-
-
-def _weight_grad(g: np.ndarray, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """g.T @ x (2-d) in a new array of the weight's dtype and memory order, so that the optimizer's update streams
-    through both; it is computed in the orientation that writes that array contiguously."""
-    out = np.empty_like(weight)
-    if out.flags.c_contiguous:
-        return np.matmul(g.T, x, out=out)
-    np.matmul(x.T, g, out=out.T)  # (g.T @ x).T, row-major: a column-major weight's gradient
-    return out
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
