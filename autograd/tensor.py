@@ -27,7 +27,7 @@ long = int64
 double = float64
 half = float16
 
-_OPERAND_TYPES = (numbers.Number, np.ndarray, np.generic)
+_OPERAND_TYPES = (float, int, numbers.Number, np.ndarray, np.generic)  # float and int first: the common, fast checks
 
 clock = [0]  # counts in-place modifications; a tensor's version is the tick of its last one
 
@@ -313,31 +313,31 @@ class Tensor:
         return op(*inputs)
 
     def __add__(self, other: Any) -> Tensor:
-        return _Add.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Add.apply(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __radd__(self, other: Any) -> Tensor:
         return _Add.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __sub__(self, other: Any) -> Tensor:
-        return _Sub.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Sub.apply(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __rsub__(self, other: Any) -> Tensor:
         return _Sub.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __mul__(self, other: Any) -> Tensor:
-        return _Mul.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Mul.apply(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __rmul__(self, other: Any) -> Tensor:
         return _Mul.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _Div.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Div.apply(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _Div.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
 
     def __pow__(self, other: Any) -> Tensor:
-        return _Pow.apply(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _Pow.apply(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __rpow__(self, other: Any) -> Tensor:
         return _Pow.apply(other, self) if isinstance(other, _OPERAND_TYPES) else NotImplemented
@@ -358,22 +358,22 @@ class Tensor:
         return _ops.abs(self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.eq(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.eq(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ops.ne(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.ne(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ops.lt(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.lt(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __le__(self, other: Any) -> Tensor:
-        return _ops.le(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.le(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ops.gt(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.gt(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ops.ge(self, other) if isinstance(other, (Tensor, *_OPERAND_TYPES)) else NotImplemented
+        return _ops.ge(self, other) if isinstance(other, _TENSOR_OR_OPERAND) else NotImplemented
 
     def __invert__(self) -> Tensor:
         return _ops.logical_not(self)
@@ -430,7 +430,7 @@ class Tensor:
         return self
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
-        if not isinstance(other, (Tensor, *_OPERAND_TYPES)):
+        if not isinstance(other, _TENSOR_OR_OPERAND):
             return NotImplemented
         value = other.data if isinstance(other, Tensor) else other
         _check_inplace_shape(what, self.data.shape, np.shape(value))
@@ -468,7 +468,7 @@ class Tensor:
         return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if not isinstance(value, (Tensor, *_OPERAND_TYPES)):
+        if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = value.data if isinstance(value, Tensor) else value
@@ -495,6 +495,9 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         self[...] = src
         return self
+
+
+_TENSOR_OR_OPERAND = (Tensor, *_OPERAND_TYPES)
 
 
 def _raise_unsupported(result: Any, what: str, other: Any) -> Tensor:
