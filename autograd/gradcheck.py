@@ -45,10 +45,10 @@ def _numerical_directional(fn: Callable[..., Any], inputs: list[Any], direction:
     diffs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     try:
         for x, d, o in zip(diffs, direction, originals):
-            x.data = o + eps * d
+            x.data = np.asarray(o + eps * d)  # 0-d arithmetic gives a numpy scalar; .data is an array
         plus = _evaluate(fn, inputs)
         for x, d, o in zip(diffs, direction, originals):
-            x.data = o - eps * d
+            x.data = np.asarray(o - eps * d)
         minus = _evaluate(fn, inputs)
     finally:
         for x, o in zip(diffs, originals):
