@@ -27,7 +27,7 @@ class Function:
     saved: tuple[Any, ...] | None = ()
     output_saved = False  # True when saved[-1] is the output (exp, tanh, sigmoid, softmax...)
     differentiable = True
-    is_view = False  # output shares memory (and so the version counter) with input 0
+    is_view = False  # output shares memory (and so the version counter) with input 0; forward may set it per call
     hooks: list[Any] | None = None
     module: Any = None  # the innermost nn.Module running when this node was recorded
 
@@ -51,7 +51,7 @@ class Function:
         result.grad = None
         result.name = None
         result._hooks = None
-        result._version = inputs[0]._version if cls.is_view and isinstance(inputs[0], Tensor) else [0]
+        result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
         result.requires_grad = False
         result.grad_fn = None
         if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)

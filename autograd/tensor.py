@@ -536,6 +536,6 @@ _METHODS = (
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
 Tensor.clip = _ops.clamp
-Tensor.view_as = lambda self, other: _ops.reshape(self, other.shape)
-Tensor.reshape_as = Tensor.view_as
+Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
+Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose

@@ -686,6 +686,30 @@ def test_modifying_a_view_of_a_saved_tensor_makes_backward_raise():
         out.backward()
 
 
+def test_view_shares_memory_or_raises_as_in_pytorch():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    with autograd.no_grad():
+        x.view(3, 2)[0, 0] = 7.0  # a view writes through to its base
+    assert x.data[0, 0] == 7.0
+    assert x.view_as(leaf(np.zeros(6))).shape == (6,)
+    with pytest.raises(RuntimeError, match=r"view size is not compatible .*Use \.reshape"):
+        x.T.view(-1)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        x.T.view_as(leaf(np.zeros(6)))
+    np.testing.assert_array_equal(x.T.reshape(-1).data, x.data.T.reshape(-1))  # reshape copies instead
+
+
+def test_an_in_place_update_of_a_reshaped_copy_leaves_its_input_alone():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = x * 1
+    out = (h * h).sum()  # saves h
+    copy = h.T.reshape(-1)  # not contiguous: a copy, with its own version counter
+    copy += 1
+    out.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+    assert h.data[0, 1] == 2.0
+
+
 OPS_TO_MODIFY_AROUND = {
     "exp": lambda h: h.exp(),
     "log": lambda h: h.log(),

@@ -27,7 +27,9 @@ class Reshape(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
         self.shape = shape
-        return x.reshape(shape)
+        out = x.reshape(shape)
+        self.is_view = np.may_share_memory(out, x)  # a reshape of non-contiguous data is a copy
+        return out
 
     def backward(self, g):
         return (g.reshape(self.input_shape),)
@@ -224,7 +226,16 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
         raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.data.size}") from None
 
 
-view = reshape
+def view(x: Tensor, *shape: Any) -> Tensor:
+    """reshape that shares memory with `x`; raises, as PyTorch does, where the strides allow no such view."""
+    result = reshape(x, *shape)
+    if x.data.size and not np.may_share_memory(result.data, x.data):
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (shape {x.data.shape}, strides "
+            f"{x.data.strides}): at least one dimension spans across two contiguous subspaces. Use .reshape(...) "
+            "instead."
+        )
+    return result
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
