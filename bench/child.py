@@ -23,6 +23,7 @@ LR = 0.1
 QUICK_IMAGES = 6_000
 N_OPS = 1_000
 MEMORY_STEPS = 2_000
+OVERHEAD_STEPS = 200
 GRAPH_BATCH = 8_192
 
 
@@ -60,6 +61,23 @@ def op_overhead(engine: ModuleType, case: str, quick: bool) -> dict:
     run = builder(engine, "op_chain")(np.linspace(-1.0, 1.0, 10), N_OPS)
     times = common.time_runs(run, repeats=5 if quick else 50, warmup=2 if quick else 10)
     return {"metrics": {"us/op": common.median(times) / N_OPS * 1e6}, "checks": {"sum of input grad": run()}}
+
+
+def step_overhead(engine: ModuleType, case: str, quick: bool) -> dict:
+    """Microseconds per SGD step of a tiny MLP on a tiny batch: what one training step costs beyond its arithmetic."""
+    sizes, batch = case.split(" batch ")
+    widths = [int(s) for s in sizes.split("-")]
+    step = builder(engine, "mlp")(common.init_mlp(widths), LR)
+    rng = np.random.default_rng(common.SEED)
+    x, y = rng.random((int(batch), widths[0]), np.float32), rng.integers(0, widths[-1], int(batch))
+    first = common.as_float(step(x, y))
+
+    def run() -> None:
+        for _ in range(OVERHEAD_STEPS):
+            step(x, y)
+
+    times = common.time_runs(run, repeats=5 if quick else 30, warmup=2 if quick else 5)
+    return {"metrics": {"us/step": common.median(times) / OVERHEAD_STEPS * 1e6}, "checks": {"first step loss": first}}
 
 
 def scalar_graph(engine: ModuleType, case: str, quick: bool) -> dict:
@@ -121,6 +139,7 @@ def memory(engine: ModuleType, case: str, quick: bool) -> dict:
 BENCHMARKS = {
     "mlp_epoch": mlp_epoch,
     "op_overhead": op_overhead,
+    "step_overhead": step_overhead,
     "scalar_graph": scalar_graph,
     "memory": memory,
 }

@@ -22,6 +22,7 @@ SEED = 0
 CASES: dict[str, list[str]] = {
     "mlp_epoch": ["784-256-10", "784-512-512-512-10"],
     "op_overhead": ["1000 ops"],
+    "step_overhead": ["10-16-4 batch 2"],
     "scalar_graph": ["moons MLP", "chain 1e4", "chain 1e5", "chain 1e6"],
     "memory": ["784-256-10"],
 }

@@ -24,7 +24,7 @@ PEERS_PYTHON = BENCH / ".venv-peers" / "bin" / "python"
 ENGINES = ["numpy", "ours", "torch", "mygrad", "dezero", "hips", "micrograd"]
 LOCAL = {"numpy", "ours"}
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-TIMED_METRICS = ("s/epoch", "us/op", "s/iter")  # the metrics whose spread over the rounds is shown
+TIMED_METRICS = ("s/epoch", "us/op", "us/step", "s/iter")  # the metrics whose spread over the rounds is shown
 
 
 def run_case(engine: str, bench: str, case: str, threads: int, quick: bool, timeout: float) -> dict[str, Any]:
