@@ -60,14 +60,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        shape = input.shape
-        start = self.start_dim + len(shape) if self.start_dim < 0 else self.start_dim
-        end = self.end_dim + len(shape) if self.end_dim < 0 else self.end_dim
-        if not 0 <= start <= end < len(shape):  # 0-d input, or dims out of range: flatten's own handling and errors
-            return autograd.flatten(input, self.start_dim, self.end_dim)
-        if start == end:  # nothing to merge: the input itself, as in PyTorch
-            return input
-        return autograd.reshape(input, (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
+        return autograd.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
