@@ -107,8 +107,7 @@ def memory(engine: ModuleType, case: str, quick: bool) -> dict:
     rng = np.random.default_rng(common.SEED)
     x, y = rng.random((BATCH, 784), np.float32), rng.integers(0, 10, BATCH)
     samples = []
-    steps = 200 if quick else MEMORY_STEPS
-    for i in range(steps):
+    for i in range(200 if quick else MEMORY_STEPS):
         loss = step(x, y)
         if i % 20 == 0:
             samples.append(common.rss_mb())
