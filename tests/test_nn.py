@@ -512,16 +512,27 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert np.isfinite(x.grad.data).all() and loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
-@pytest.mark.parametrize(("n", "c"), [(200, 10), (64, 16), (64, 1), (300, 17)])
-def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c):
-    rng = np.random.default_rng(n + c)
+@given(
+    n=st.integers(64, 300),  # tall batches with few classes take cross-entropy's column-at-a-time row max
+    c=st.integers(1, 18),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c, dtype, seed):
+    rng = np.random.default_rng(seed)
     logits = rng.normal(size=(n, c)) * 3
     logits[rng.integers(0, n, size=n // 4), rng.integers(0, c, size=n // 4)] = 1e4  # the shift must be per row
+    logits = logits.astype(dtype)
     labels = rng.integers(0, c, size=n)
-    top = logits.max(1, keepdims=True)
-    log_softmax = logits - top - np.log(np.exp(logits - top).sum(1, keepdims=True))
-    loss = F.cross_entropy(t64(logits), autograd.tensor(labels), reduction="none")
-    np.testing.assert_allclose(loss.data, -log_softmax[np.arange(n), labels], rtol=1e-12, atol=1e-12)
+    z = logits.astype(np.float64)
+    top = z.max(1, keepdims=True)
+    log_softmax = z - top - np.log(np.exp(z - top).sum(1, keepdims=True))
+    x = autograd.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, autograd.tensor(labels), reduction="none")
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(loss.data, -log_softmax[np.arange(n), labels], rtol=tol, atol=tol)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(log_softmax) - np.eye(c)[labels], rtol=tol, atol=tol)
 
 
 def test_cross_entropy_unbatched_input():
