@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,8 @@ from ..tensor import Tensor
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dimension index in [0, ndim), accepting negative values; IndexError names the valid range."""
+    if type(dim) is int and -ndim <= dim < ndim:  # the usual case, settled before the checks below
+        return dim % ndim
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
@@ -240,16 +243,16 @@ def view(x: Tensor, *shape: Any) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
-    if x.ndim == 0:
+    shape = x.data.shape
+    if not shape:
         return reshape(x, 1)
-    start = normalize_dim(start_dim, x.ndim, "flatten")
-    end = normalize_dim(end_dim, x.ndim, "flatten")
+    start = normalize_dim(start_dim, len(shape), "flatten")
+    end = normalize_dim(end_dim, len(shape), "flatten")
     if start > end:
         raise RuntimeError(f"flatten() has invalid args: start_dim cannot come after end_dim ({start_dim} > {end_dim})")
     if start == end:  # nothing to merge: the input itself, as in PyTorch
         return x
-    shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
-    return reshape(x, shape)
+    return reshape(x, shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
