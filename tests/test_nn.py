@@ -513,8 +513,8 @@ def test_cross_entropy_is_stable_for_huge_logits():
 
 
 @given(
-    n=st.integers(64, 300),  # tall batches with few classes take cross-entropy's column-at-a-time row max
-    c=st.integers(1, 18),
+    n=st.integers(16, 300),  # tall batches with few classes take cross-entropy's transposed row max
+    c=st.integers(1, 40),
     dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
 )

@@ -121,7 +121,7 @@ def elementwise(draw, *elements, min_side=0, min_dims=0, max_dims=3):
 
 
 def one(elements=None, **kwargs):
-    return elementwise(elements or floats(), **kwargs)
+    return elementwise(floats() if elements is None else elements, **kwargs)
 
 
 def with_params(inputs, **params):
@@ -161,8 +161,8 @@ for _name, _op in SCALAR_OPS.items():
 def with_numpy_operand(draw, elements=None, operand=None):
     """A tensor and a numpy array of broadcastable shapes (the array is a constant of the case)."""
     x_shape, c_shape = draw(broadcastable_shapes(2))
-    x = draw(arrays(x_shape, elements or away_from_zero(0.3)))
-    c = draw(arrays(c_shape, operand or away_from_zero(0.3)))
+    x = draw(arrays(x_shape, away_from_zero(0.3) if elements is None else elements))
+    c = draw(arrays(c_shape, away_from_zero(0.3) if operand is None else operand))
     return (x,), {"c": c}
 
 
