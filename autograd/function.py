@@ -48,21 +48,21 @@ class Function:
             raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
         result = Tensor.__new__(Tensor)
         result.data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
-        result.grad = None
-        result.name = None
-        result._hooks = None
-        result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
+        result.grad = result.grad_fn = result.name = result._hooks = None
         result.requires_grad = False
-        result.grad_fn = None
+        result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
         if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)
             state.dual.push(fn, inputs, result)
         if not (state.enabled and cls.differentiable):
             return result
-        edges = [(x.grad_fn or x) if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
-        for edge in edges:
-            if edge is not None:
-                break
-        else:  # no input wants a gradient
+        edges, recording = [], False
+        for x in inputs:
+            if isinstance(x, Tensor) and x.requires_grad:
+                edges.append(x.grad_fn or x)
+                recording = True
+            else:
+                edges.append(None)
+        if not recording:  # no input wants a gradient
             return result
         fn.inputs = inputs
         fn.edges = edges
