@@ -356,6 +356,31 @@ def test_linear_gradients(shape, bias):
     assert gradgradcheck(lambda x, w, *b: F.linear(x, w, *b), inputs)
 
 
+@given(
+    n=st.integers(0, 300),  # from 64 rows, bias gradients are summed by a matrix-vector product
+    out=st.integers(1, 20),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    bias_shape=st.sampled_from(["linear", "vector", "row"]),
+    seed=st.integers(0, 2**16),
+)
+def test_bias_gradients_of_tall_batches_sum_the_rows(n, out, dtype, bias_shape, seed):
+    rng = np.random.default_rng(seed)
+    x = autograd.tensor(rng.normal(size=(n, 3)).astype(dtype))
+    upstream = rng.normal(size=(n, out)).astype(dtype)
+    if bias_shape == "linear":
+        layer = nn.Linear(3, out, dtype=dtype)
+        y, bias = layer(x), layer.bias
+    else:
+        shape = (out,) if bias_shape == "vector" else (1, out)
+        bias = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=True)
+        y = x @ autograd.tensor(rng.normal(size=(3, out)).astype(dtype)) + bias
+    (y * autograd.tensor(upstream)).sum().backward()
+    assert bias.grad.dtype == dtype and bias.grad.shape == bias.shape
+    expected = upstream.astype(np.float64).sum(axis=0).reshape(bias.shape)
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(bias.grad.data, expected, rtol=tol, atol=tol * max(n, 1))
+
+
 def test_linear_shape_errors_name_the_shapes():
     with pytest.raises(
         RuntimeError, match=r"linear: input of shape \(2, 5\) cannot be multiplied by weight of shape \(3, 4\)"

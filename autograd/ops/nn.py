@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, add_tangents
+from ..function import Function, add_tangents, sum_rows
 from ..random import generator
 from .activation import LogSoftmax, Softmax
 from .elementwise import Sigmoid
@@ -45,7 +45,7 @@ class Linear(Function):
         gw = g.T @ x if self.needs_grad(1) else None
         if not self.has_bias:
             return gx, gw
-        return gx, gw, (g.sum(axis=0) if self.needs_grad(2) else None)
+        return gx, gw, (sum_rows(g) if self.needs_grad(2) else None)
 
     def jvp(self, tx, tw, tb=None):
         x, weight = self.saved
