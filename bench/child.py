@@ -86,9 +86,7 @@ def scalar_graph(engine: ModuleType, case: str, quick: bool) -> dict:
         points, labels = common.moons()
         run = builder(engine, "scalar_mlp")(common.moons_weights(), points.tolist(), labels.tolist())
         losses: list[float] = []
-        times = common.time_runs(
-            lambda: losses.append(run()), repeats=1 if quick else 10, warmup=int(not quick)
-        )
+        times = common.time_runs(lambda: losses.append(run()), repeats=1 if quick else 10, warmup=int(not quick))
         return {"metrics": {"s/iter": common.median(times)}, "checks": {"first iteration loss": losses[0]}}
     n = int(float(case.split()[1]))
     build = builder(engine, "scalar_chain")

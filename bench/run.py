@@ -42,9 +42,7 @@ def run_case(engine: str, bench: str, case: str, threads: int, quick: bool, time
         cmd = [python, str(BENCH / "child.py"), "--engine", engine, "--bench", bench, "--case", case]
         cmd += ["--threads", str(threads), "--out", str(out)] + (["--quick"] if quick else [])
         try:
-            proc = subprocess.run(
-                cmd, env=env, cwd=common.ROOT, capture_output=True, text=True, timeout=timeout
-            )
+            proc = subprocess.run(cmd, env=env, cwd=common.ROOT, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return result | {"status": "timeout", "error": f"killed after {timeout:.0f} s"}
         if out.exists():
@@ -180,9 +178,7 @@ def main() -> None:
     print(f"load average (1, 5, 15 min): {os.getloadavg()}")
     print(f"peers: {PEERS_PYTHON if PEERS_PYTHON.exists() else 'no bench/.venv-peers (run bench/peers.sh)'}")
     if args.quick:
-        print(
-            "quick run: fewer repeats, 1/10 of the images (s/epoch scaled up), no 1e6 chain; smoke test only"
-        )
+        print("quick run: fewer repeats, 1/10 of the images (s/epoch scaled up), no 1e6 chain; smoke test only")
 
     results: list[dict[str, Any]] = []
     missing: dict[str, str] = {}
@@ -213,9 +209,7 @@ def main() -> None:
         blas = "; ".join({r["blas"] for r in mine if r["engine"] == "numpy"}) or "?"
         load = max((r["load"] for r in mine if "load" in r), default=0.0)
         print(f"\n=== {threads} thread(s); BLAS in the numpy floor's children: {blas}")
-        print(
-            f"highest 1-min load average at a child's end: {load:.1f} (the benchmark itself adds ~{threads})"
-        )
+        print(f"highest 1-min load average at a child's end: {load:.1f} (the benchmark itself adds ~{threads})")
         report(results, args.engines, threads, rounds)
     print("\nengines:")
     for engine in args.engines:

@@ -522,9 +522,7 @@ def test_make_spiral_is_reproducible():
     np.testing.assert_array_equal(make_spiral()[0], first)
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"n_per_class": 0}, {"n_classes": -1}, {"n_per_class": 2.5}, {"noise": -0.1}]
-)
+@pytest.mark.parametrize("kwargs", [{"n_per_class": 0}, {"n_classes": -1}, {"n_per_class": 2.5}, {"noise": -0.1}])
 def test_make_spiral_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError, match="make_spiral"):
         make_spiral(**kwargs)
