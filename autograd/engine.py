@@ -55,17 +55,14 @@ def run_backward(
             node = ready.pop()
             grad = pending.pop(node, None)
             edges = node.edges
-            if capture is not None and grad is not None:
-                if node in capture:
-                    if not edges and getattr(node, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
-                        from .function import _run_hooks
+            if capture is not None and grad is not None and node in capture:
+                if not edges and getattr(node, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
+                    from .function import _run_hooks
 
-                        grad = _run_hooks(node._hooks, grad)
-                    captured[capture[node]] = grad
-                if not edges:  # grad() touches no leaf
-                    continue
-            if not edges:
-                if grad is not None:
+                    grad = _run_hooks(node._hooks, grad)
+                captured[capture[node]] = grad
+            if not edges:  # a leaf: it accumulates its gradient, except in grad(), which touches no leaf
+                if grad is not None and capture is None:
                     node._backprop(grad, retain_graph)
                 continue
             edge_grads = [None] * len(edges) if grad is None else node._backprop(grad, retain_graph)
