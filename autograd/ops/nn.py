@@ -111,14 +111,10 @@ class CrossEntropy(Function):
             g = g / self.count
         elif self.reduction == "none":
             g = g.reshape(-1, 1)
-        if isinstance(logits, np.ndarray):
-            probs = self.probs
-            if self.indices:
-                return (probs * g).reshape(shape), None
-        else:  # create_graph records this backward: the softmax is recomputed from the logits
-            probs = Softmax.call(logits.reshape(-1, n_classes), axis=1)
-            if self.indices:
-                return ((probs - self._dense_target(n_classes)) * g).reshape(shape), None
+        recording = not isinstance(logits, np.ndarray)  # create_graph: the softmax is recomputed from the logits
+        probs = Softmax.call(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
+        if self.indices:  # self.probs is already softmax - target
+            return ((probs - self._dense_target(n_classes) if recording else probs) * g).reshape(shape), None
         target = self._smoothed(self.saved[1].reshape(-1, n_classes), n_classes)
         # d/dlogits of -(target * log_softmax).sum(-1), for targets that need not sum to 1
         g_logits = ((probs * target.sum(axis=1, keepdims=True) - target) * g).reshape(shape)
