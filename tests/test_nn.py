@@ -541,9 +541,11 @@ def test_cross_entropy_is_stable_for_huge_logits():
     n=st.integers(16, 300),  # tall batches with few classes take cross-entropy's transposed row max
     c=st.integers(1, 40),
     dtype=st.sampled_from([np.float32, np.float64]),
+    reduction=st.sampled_from(["none", "mean", "sum"]),
+    smoothing=st.sampled_from([0.0, 0.25]),
     seed=st.integers(0, 2**16),
 )
-def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c, dtype, seed):
+def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c, dtype, reduction, smoothing, seed):
     rng = np.random.default_rng(seed)
     logits = rng.normal(size=(n, c)) * 3
     logits[rng.integers(0, n, size=n // 4), rng.integers(0, c, size=n // 4)] = 1e4  # the shift must be per row
@@ -552,12 +554,20 @@ def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c, dtype, seed)
     z = logits.astype(np.float64)
     top = z.max(1, keepdims=True)
     log_softmax = z - top - np.log(np.exp(z - top).sum(1, keepdims=True))
+    q = np.eye(c)[labels] * (1 - smoothing) + smoothing / c
+    per_sample = -(q * log_softmax).sum(1)
     x = autograd.tensor(logits, requires_grad=True)
-    loss = F.cross_entropy(x, autograd.tensor(labels), reduction="none")
+    loss = F.cross_entropy(x, autograd.tensor(labels), reduction=reduction, label_smoothing=smoothing)
+    expected = {"none": per_sample, "mean": per_sample.mean(), "sum": per_sample.sum()}[reduction]
     tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(loss.data, -log_softmax[np.arange(n), labels], rtol=tol, atol=tol)
-    loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.exp(log_softmax) - np.eye(c)[labels], rtol=tol, atol=tol)
+    np.testing.assert_allclose(loss.data, expected, rtol=tol, atol=tol)
+    weights = rng.uniform(0.5, 2.0, size=n)  # the upstream gradient of reduction="none"
+    if reduction == "none":
+        (loss * autograd.tensor(weights.astype(dtype))).sum().backward()
+    else:
+        loss.backward()
+    scale = {"none": weights[:, None], "mean": 1 / n, "sum": 1.0}[reduction]
+    np.testing.assert_allclose(x.grad.data, (np.exp(log_softmax) - q) * scale, rtol=tol, atol=tol)
 
 
 def test_cross_entropy_unbatched_input():
