@@ -104,10 +104,15 @@ def round_values(result: dict[str, Any] | None, name: str) -> dict[int, float]:
     return {i: v for i, v in values.items() if isinstance(v, float)}
 
 
+def round_ratios(ours: dict[str, Any] | None, other: dict[str, Any] | None, name: str) -> list[float]:
+    """ours / other in each round where both have a value, sorted."""
+    a, b = round_values(ours, name), round_values(other, name)
+    return sorted(a[i] / b[i] for i in a.keys() & b.keys() if b[i])
+
+
 def ratio(ours: dict[str, Any] | None, other: dict[str, Any] | None, name: str) -> str:
     """The median over rounds of ours / other in the same round, to 2 decimals; '-' when no round has both."""
-    a, b = round_values(ours, name), round_values(other, name)
-    per_round = [a[i] / b[i] for i in sorted(a.keys() & b.keys()) if b[i]]
+    per_round = round_ratios(ours, other, name)
     return f"{common.median(per_round):.2f}" if per_round else "-"
 
 
@@ -123,7 +128,7 @@ def report(results: list[dict[str, Any]], engines: list[str], threads: int, roun
     by_key = {(r["bench"], r["case"], r["engine"]): r for r in mine}
     shown = [e for e in engines if any(r["engine"] == e for r in mine)]
     others = [e for e in shown if e != "ours"]
-    medians, ratios, spreads, checks = [], [], [], []
+    medians, ratios, per_round, spreads, checks = [], [], [], [], []
     for bench, case in dict.fromkeys((r["bench"], r["case"]) for r in mine):
         row = {e: by_key.get((bench, case, e)) for e in shown}
         for name in dict.fromkeys(n for r in row.values() if r for n in r.get("metrics", {})):
@@ -132,6 +137,9 @@ def report(results: list[dict[str, Any]], engines: list[str], threads: int, roun
             ratios.append(label + [ratio(row.get("ours"), row[e], name) for e in others])
             if name in TIMED_METRICS:
                 spreads.append(label + [spread(row[e], name) for e in shown])
+                if "numpy" in row and "ours" in row:
+                    sorted_ratios = round_ratios(row["ours"], row["numpy"], name)
+                    per_round.append(label + [" ".join(f"{r:.3f}" for r in sorted_ratios) or "-"])
         for name in dict.fromkeys(n for r in row.values() if r for n in r.get("checks", {})):
             checks.append([f"{bench} {case}", name] + [fmt(cell(row[e], "checks", name)) for e in shown])
     header = ["benchmark", "metric"]
@@ -141,6 +149,9 @@ def report(results: list[dict[str, Any]], engines: list[str], threads: int, roun
         print(f"\nratios ours / other, {threads} thread(s) (below 1: ours is faster or smaller);")
         print("each the median over the rounds of that round's ours / other, two runs made next to each other:")
         print_table(header + [f"ours/{e}" for e in others], ratios)
+    if rounds > 1 and any(r[2] != "-" for r in per_round):
+        print(f"\nours / numpy in each round, sorted, {threads} thread(s):")
+        print_table(header + ["ours/numpy"], per_round)
     if any(c != "-" for r in spreads for c in r[2:]):
         print(f"\nspread over the rounds, {threads} thread(s): (max - min) / median of each engine's values:")
         print_table(header + shown, spreads)
