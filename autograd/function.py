@@ -13,6 +13,7 @@ An operation subclasses `Function` and writes, side by side:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -206,10 +207,18 @@ def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
 
 def sum_rows(grad: Any) -> Any:
     """grad.sum(axis=0) of a 2-d array (or tensor). A tall float32/float64 array is summed as ones @ grad: BLAS's
-    matrix-vector product is 2-7x faster than numpy's reduction over rows (256 x 256 float32: 4 us against 8)."""
+    matrix-vector product is 2-7x faster than numpy's reduction over rows (256 x 256 float32: 3 us against 10)."""
     if isinstance(grad, np.ndarray) and len(grad) >= 64 and grad.dtype.char in "fd":
-        return np.ones(len(grad), dtype=grad.dtype) @ grad
+        return _ones(len(grad), grad.dtype.char) @ grad
     return grad.sum(axis=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(n: int, dtype: str) -> np.ndarray:
+    """A read-only vector of n ones, kept: a batch's bias gradients reuse it every step instead of a new np.ones."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def add_tangents(*terms: Any) -> Any:
