@@ -128,7 +128,7 @@ def _check_class_indices(labels: np.ndarray, shape: tuple[int, ...], op: str) ->
     if labels.shape != shape[:-1]:
         raise ValueError(f"{op}: expected target of shape {shape[:-1]} for input of shape {shape}, got {labels.shape}")
     # one pass: seen as unsigned, negative labels are huge, so a single max finds labels outside [0, C)
-    if labels.size and labels.view(f"u{labels.itemsize}").max() >= shape[-1]:
+    if labels.size and np.maximum.reduce(labels.view(f"u{labels.itemsize}"), axis=None) >= shape[-1]:
         bad = labels.min() if labels.min() < 0 else labels.max()
         raise IndexError(f"{op}: target {int(bad)} is out of bounds for {shape[-1]} classes (input of shape {shape})")
 
