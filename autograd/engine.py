@@ -1,33 +1,24 @@
-"""The backward pass shared by `Tensor` and `Scalar`: dependency counting and one chain-rule loop.
+"""The backward pass shared by `Tensor` and `Scalar`: one chain-rule loop in reverse creation order.
 
 A graph node has `edges` (one entry per input: the node that produced that input, or None when no
 gradient flows there) and `_backprop(grad, retain_graph)`, which returns one gradient per edge. A leaf
-is a node with no edges whose `_backprop` stores the gradient. Nodes are visited in topological order
-(Kahn's algorithm, iterative: depth is limited by memory, not by Python's recursion limit).
+is a node with no edges whose `_backprop` stores the gradient. Every other node carries `seq`, the
+order in which it was created: a node is created after every node it depends on, so visiting nodes
+from the highest `seq` down (a heap of the nodes a gradient has reached) finishes each node's
+consumers before the node itself, with no separate pass over the graph to count dependencies (as
+PyTorch orders its ready queue by sequence number). Iterative: depth is limited by memory, not by
+Python's recursion limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 from .grad_mode import state
 
-
-def _count_dependencies(roots: Iterable[Any]) -> dict[Any, int]:
-    """For every node reachable from `roots`, how many edges point at it."""
-    deps: dict[Any, int] = dict.fromkeys(roots, 0)
-    stack = list(deps)
-    while stack:
-        for edge in stack.pop().edges:
-            if edge is None:
-                continue
-            if edge in deps:
-                deps[edge] += 1
-            else:
-                deps[edge] = 1
-                stack.append(edge)
-    return deps
+sequence = count()  # next(sequence) numbers each new graph node: its `seq`
 
 
 def run_backward(
@@ -43,38 +34,47 @@ def run_backward(
     With `capture` (node -> slot), the gradient reaching each captured node is returned in its slot
     instead, and no leaf is touched: this is `autograd.grad`.
     """
-    deps = _count_dependencies(roots)
-    pending: dict[Any, Any] = {}
+    pending: dict[Any, Any] = {}  # node -> the sum of the gradients that have reached it so far
+    heap: list[tuple[int, Any]] = []  # (-seq, node) of the non-leaf nodes in `pending`
+    leaves: list[Any] = []  # the leaves in `pending`, handled once every other node is done
     for node, grad in zip(roots, grads):
-        pending[node] = pending[node] + grad if node in pending else grad
+        if node in pending:
+            pending[node] = pending[node] + grad
+            continue
+        pending[node] = grad
+        if node.edges:
+            heappush(heap, (-node.seq, node))
+        else:
+            leaves.append(node)
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
-    ready = [node for node in pending if deps[node] == 0]
     previous, state.enabled = state.enabled, create_graph  # backward's own operations record only for create_graph
     try:
-        while ready:
-            node = ready.pop()
-            grad = pending.pop(node, None)
-            edges = node.edges
-            if capture is not None and grad is not None and node in capture:
-                if not edges and getattr(node, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
+        while heap:
+            node = heappop(heap)[1]
+            grad = pending.pop(node)
+            if capture is not None and node in capture:
+                captured[capture[node]] = grad
+            for edge, edge_grad in zip(node.edges, node._backprop(grad, retain_graph)):
+                if edge is None or edge_grad is None:
+                    continue
+                if edge in pending:
+                    pending[edge] = pending[edge] + edge_grad
+                    continue
+                pending[edge] = edge_grad
+                if edge.edges:
+                    heappush(heap, (-edge.seq, edge))
+                else:
+                    leaves.append(edge)
+        for leaf in leaves:
+            grad = pending.pop(leaf)
+            if capture is None:
+                leaf._backprop(grad, retain_graph)  # a leaf accumulates its gradient, except in grad()
+            elif leaf in capture:
+                if getattr(leaf, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
                     from .function import _run_hooks
 
-                    grad = _run_hooks(node._hooks, grad)
-                captured[capture[node]] = grad
-            if not edges:  # a leaf: it accumulates its gradient, except in grad(), which touches no leaf
-                if grad is not None and capture is None:
-                    node._backprop(grad, retain_graph)
-                continue
-            edge_grads = [None] * len(edges) if grad is None else node._backprop(grad, retain_graph)
-            for edge, edge_grad in zip(edges, edge_grads):
-                if edge is None:
-                    continue
-                if edge_grad is not None:
-                    pending[edge] = pending[edge] + edge_grad if edge in pending else edge_grad
-                remaining = deps[edge] - 1
-                deps[edge] = remaining
-                if remaining == 0:
-                    ready.append(edge)
+                    grad = _run_hooks(leaf._hooks, grad)
+                captured[capture[leaf]] = grad
     finally:
         state.enabled = previous
     return captured

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import sequence
 from .grad_mode import state
 from .tensor import Tensor, clock
 
@@ -34,14 +35,24 @@ class Function:
 
     # set by apply when the graph is recorded
     inputs: tuple[Any, ...]
-    edges: tuple[Any, ...]
+    edges: list[Any]
+    seq: int  # creation order (autograd.engine)
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run the operation on tensors (and constants), recording a graph node when grad is needed."""
         fn = cls()
-        # a numpy scalar (np.float64(0.5), np.int64(3)) acts as the Python number it holds: it doesn't promote
-        arrays = [x.data if isinstance(x, Tensor) else x.item() if isinstance(x, np.generic) else x for x in inputs]
+        arrays, edges, recording = [], [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                if x.requires_grad:
+                    edges.append(x.grad_fn or x)
+                    recording = True
+                    continue
+            else:  # a numpy scalar (np.float64(0.5), np.int64(3)) acts as the Python number it holds: no promotion
+                arrays.append(x.item() if isinstance(x, np.generic) else x)
+            edges.append(None)
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
@@ -54,19 +65,11 @@ class Function:
         result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
         if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)
             state.dual.push(fn, inputs, result)
-        if not (state.enabled and cls.differentiable):
-            return result
-        edges, recording = [], False
-        for x in inputs:
-            if isinstance(x, Tensor) and x.requires_grad:
-                edges.append(x.grad_fn or x)
-                recording = True
-            else:
-                edges.append(None)
-        if not recording:  # no input wants a gradient
+        if not (recording and state.enabled and cls.differentiable):  # no input wants a gradient, or no graph now
             return result
         fn.inputs = inputs
         fn.edges = edges
+        fn.seq = next(sequence)
         if module_stack:
             fn.module = module_stack[-1]
         if fn.saved:

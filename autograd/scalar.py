@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .engine import run_backward
+from .engine import run_backward, sequence
 
 
 class Scalar:
     """A float that records how it was computed; `backward()` fills `.grad` of every node."""
 
-    __slots__ = ("data", "grad", "label", "edges", "local", "_op", "__weakref__")
+    __slots__ = ("data", "grad", "label", "edges", "local", "_op", "seq", "__weakref__")
 
     def __init__(self, data: float, _children: tuple[Scalar, ...] = (), _op: str = "", label: str = "") -> None:
         if isinstance(data, Scalar) or not isinstance(data, (int, float)):
@@ -27,6 +27,7 @@ class Scalar:
         self.edges = tuple(_children)
         self.local: tuple[float, ...] = (1.0,) * len(self.edges)
         self._op = _op
+        self.seq = next(sequence)
 
     @property
     def _prev(self) -> set[Scalar]:
@@ -155,4 +156,5 @@ def _node(data: float, edges: tuple[Scalar, ...], local: tuple[float, ...], op: 
     out.edges = edges
     out.local = local
     out._op = op
+    out.seq = next(sequence)
     return out

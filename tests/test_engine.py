@@ -210,6 +210,56 @@ def test_diamond_graph_gradient():
     np.testing.assert_allclose(x.grad.data, expected)
 
 
+DAG_OPS = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sin": lambda a, b: a.sin()}
+
+
+def dag(leaves, plan):
+    """Each step of `plan` (op, i, j) combines two earlier values (leaves or results); returns every value."""
+    values = list(leaves)
+    for op, i, j in plan:
+        values.append(DAG_OPS[op](values[i % len(values)], values[j % len(values)]))
+    return values
+
+
+def dag_output(values):
+    """A sum that uses every value, the last one twice: nodes reach the output by one path or several."""
+    return values[-1] + sum(values[1:], values[0])
+
+
+DAG_PLANS = st.lists(st.tuples(st.sampled_from(sorted(DAG_OPS)), st.integers(0, 99), st.integers(0, 99)), max_size=12)
+
+
+@given(plan=DAG_PLANS, data=st.lists(floats(-2, 2), min_size=3, max_size=3))
+def test_random_dag_visits_each_node_once_after_all_its_uses(plan, data):
+    leaves = [leaf(v) for v in data]
+    values = dag(leaves, plan)
+    seen = {}
+    for k, v in enumerate(values[3:], 3):
+        v.register_hook(lambda g, k=k: seen.setdefault(k, []).append(g.item()))
+    dag_output(values).backward()
+    assert all(len(grads) == 1 for grads in seen.values()), "a node ran backward before all its uses were summed"
+    for i in range(3):
+
+        def f(value, i=i):
+            xs = [float(value) if k == i else d for k, d in enumerate(data)]
+            vals = dag([autograd.tensor(x, dtype=np.float64) for x in xs], plan)
+            return dag_output(vals).item()
+
+        expected = numeric_gradient(f, np.float64(data[i]))
+        np.testing.assert_allclose(leaves[i].grad.item(), expected, rtol=1e-5, atol=1e-6)
+
+
+@given(plan=DAG_PLANS, data=st.lists(floats(-2, 2), min_size=3, max_size=3))
+def test_random_dag_on_scalars_matches_tensors(plan, data):
+    tensors = [leaf(v) for v in data]
+    scalars = [autograd.Scalar(float(v)) for v in data]
+    t_values, s_values = dag(tensors, plan), dag(scalars, plan)
+    dag_output(t_values).backward()
+    dag_output(s_values).backward()
+    for t, s in zip(tensors, scalars):
+        np.testing.assert_allclose(s.grad, t.grad.item(), rtol=1e-12, atol=1e-12)
+
+
 def test_million_op_chain_backward():
     x = leaf(0.5)
     y = x
