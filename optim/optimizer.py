@@ -75,6 +75,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         states = self.state
+        stamp = tick()  # every updated parameter is changed in place: a backward that saved its old values raises
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -82,7 +83,7 @@ class Optimizer:
                     if state is None:
                         state = states[p] = {}
                     self._update(p, p.grad.data, state, group)
-                    p._version[0] = tick()  # changed in place: a backward that saved its old values raises
+                    p._version[0] = stamp
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
