@@ -53,31 +53,27 @@ class Function:
             else:  # a numpy scalar (np.float64(0.5), np.int64(3)) acts as the Python number it holds: no promotion
                 arrays.append(x.item() if isinstance(x, np.generic) else x)
             edges.append(None)
+        # Everything that does not depend on the output is recorded before forward runs: right after a large matrix
+        # product, whose data has evicted the caches, each line of Python costs several times what it does before it.
+        result = Tensor.__new__(Tensor)
+        result.grad = result.name = result._hooks = None
+        recording = recording and state.enabled and cls.differentiable  # no input wants a gradient, or no graph now
+        if recording:
+            fn.inputs, fn.edges, fn.seq, fn.stamp = inputs, edges, next(sequence), clock[0]
+            if module_stack:
+                fn.module = module_stack[-1]
+        result.requires_grad, result.grad_fn = recording, fn if recording else None
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
-        result = Tensor.__new__(Tensor)
         result.data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
-        result.grad = result.grad_fn = result.name = result._hooks = None
-        result.requires_grad = False
         result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
+        if recording and cls.output_saved:
+            fn.output_version = result._version
         if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)
             state.dual.push(fn, inputs, result)
-        if not (recording and state.enabled and cls.differentiable):  # no input wants a gradient, or no graph now
-            return result
-        fn.inputs = inputs
-        fn.edges = edges
-        fn.seq = next(sequence)
-        if module_stack:
-            fn.module = module_stack[-1]
-        if fn.saved:
-            fn.stamp = clock[0]
-            if cls.output_saved:
-                fn.output_version = result._version
-        result.requires_grad = True
-        result.grad_fn = fn
         return result
 
     @classmethod
