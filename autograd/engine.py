@@ -37,24 +37,12 @@ def run_backward(
     pending: dict[Any, Any] = {}  # node -> the sum of the gradients that have reached it so far
     heap: list[tuple[int, Any]] = []  # (-seq, node) of the non-leaf nodes in `pending`
     leaves: list[Any] = []  # the leaves in `pending`, handled once every other node is done
-    for node, grad in zip(roots, grads):
-        if node in pending:
-            pending[node] = pending[node] + grad
-            continue
-        pending[node] = grad
-        if node.edges:
-            heappush(heap, (-node.seq, node))
-        else:
-            leaves.append(node)
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
     previous, state.enabled = state.enabled, create_graph  # backward's own operations record only for create_graph
     try:
-        while heap:
-            node = heappop(heap)[1]
-            grad = pending.pop(node)
-            if capture is not None and node in capture:
-                captured[capture[node]] = grad
-            for edge, edge_grad in zip(node.edges, node._backprop(grad, retain_graph)):
+        arriving = zip(roots, grads)  # (node, gradient) pairs: the roots', then each visited node's edges'
+        while True:
+            for edge, edge_grad in arriving:
                 if edge is None or edge_grad is None:
                     continue
                 if edge in pending:
@@ -65,6 +53,13 @@ def run_backward(
                     heappush(heap, (-edge.seq, edge))
                 else:
                     leaves.append(edge)
+            if not heap:
+                break
+            node = heappop(heap)[1]
+            grad = pending.pop(node)
+            if capture is not None and node in capture:
+                captured[capture[node]] = grad
+            arriving = zip(node.edges, node._backprop(grad, retain_graph))
         for leaf in leaves:
             grad = pending.pop(leaf)
             if capture is None:
