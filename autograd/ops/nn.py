@@ -42,14 +42,13 @@ class Linear(Function):
 
     def backward(self, g):
         x, weight = self.saved
-        edges = self.edges  # needs_grad(i), inlined on this hot path: edges[i] is None where no gradient is wanted
-        gx = g @ weight if edges[0] is not None else None
+        gx = g @ weight if self.needs_grad(0) else None
         if g.ndim != 2:
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = g.T @ x if edges[1] is not None else None
+        gw = g.T @ x if self.needs_grad(1) else None
         if not self.has_bias:
             return gx, gw
-        return gx, gw, (sum_rows(g) if edges[2] is not None else None)
+        return gx, gw, (sum_rows(g) if self.needs_grad(2) else None)
 
     def jvp(self, tx, tw, tb=None):
         x, weight = self.saved
