@@ -3,10 +3,10 @@
 `mlp_epoch` says how much slower than the floor an epoch is; this says in which phase. It trains the 784-256-10
 MLP of `mlp_epoch` with both engines in one process, alternating whole epochs, and times each step's phases with
 perf_counter: forward through the network, the loss, backward, and the optimizer's update (ours also zeroes the
-gradients in its backward phase, as the training loop orders it). The floor runs the same numpy calls as
-`engines/numpy.py`, split at the same places. Each figure is the median over every step after the first epoch of
-each engine. Run from the repository root: `OPENBLAS_NUM_THREADS=1 python -m bench.phases [epochs]` (about 20 s
-an epoch pair).
+gradients in its backward phase, as the training loop orders it). Both run their engine's own benchmark code
+(engines/ours.py's network, engines/numpy.py's functions), split at the same places. Each figure is the median
+over every step after the first epoch of each engine. Run from the repository root:
+`OPENBLAS_NUM_THREADS=1 python -m bench.phases [epochs]` (about 20 s an epoch pair).
 """
 
 from __future__ import annotations
@@ -26,23 +26,24 @@ sys.path.insert(0, str(BENCH))  # bench/common.py and bench/engines, as bench/ch
 
 import common  # noqa: E402
 from engines import numpy as floor  # noqa: E402
+from engines import ours  # noqa: E402
 
 import autograd  # noqa: E402
-import nn  # noqa: E402
-import optim  # noqa: E402
 
 SIZES = (784, 256, 10)
 PHASES = ("forward", "loss", "backward", "update")
 LR = 0.1
 
 
+def record(times: dict[str, list[float]], marks: tuple[float, ...]) -> None:
+    """Append each phase's duration, from consecutive perf_counter marks."""
+    for phase, start, end in zip(PHASES, marks[:-1], marks[1:], strict=True):
+        times[phase].append(end - start)
+
+
 def ours_step(params: list[np.ndarray], times: dict[str, list[float]]) -> Callable[[np.ndarray, np.ndarray], None]:
-    """A step of nn.Sequential(Flatten, Linear, ReLU, Linear) + CrossEntropyLoss + SGD, timed by phase."""
-    net = nn.Sequential(nn.Flatten(), nn.Linear(*params[0].shape), nn.ReLU(), nn.Linear(*params[2].shape))
-    weights = list(net.parameters())
-    for p, value in zip(weights, params, strict=True):
-        p.data[...] = value.T if value.ndim == 2 else value
-    loss_fn, opt = nn.CrossEntropyLoss(), optim.SGD(weights, lr=LR)
+    """engines/ours.py's training step, timed by phase."""
+    net, loss_fn, opt = ours.network(params, LR)
     clock = time.perf_counter
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
@@ -55,15 +56,13 @@ def ours_step(params: list[np.ndarray], times: dict[str, list[float]]) -> Callab
         loss.backward()
         t3 = clock()
         opt.step()
-        t4 = clock()
-        for phase, start, end in zip(PHASES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
-            times[phase].append(end - start)
+        record(times, (t0, t1, t2, t3, clock()))
 
     return step
 
 
 def floor_step(params: list[np.ndarray], times: dict[str, list[float]]) -> Callable[[np.ndarray, np.ndarray], None]:
-    """The floor's step (engines/numpy.py), timed at the same places."""
+    """engines/numpy.py's training step (the floor), timed at the same places."""
     params = [p.copy() for p in params]
     clock = time.perf_counter
 
@@ -71,22 +70,13 @@ def floor_step(params: list[np.ndarray], times: dict[str, list[float]]) -> Calla
         t0 = clock()
         acts = floor._forward(params, x)
         t1 = clock()
-        rows = np.arange(len(y))
-        shifted = acts[-1] - acts[-1].max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        np.mean(np.log(total[:, 0]) - shifted[rows, y])
-        g = exp / total
-        g[rows, y] -= 1
-        g /= len(y)
+        _, g = floor.cross_entropy(acts[-1], y)
         t2 = clock()
         grads = floor._backward(params, acts, g)
         t3 = clock()
         for p, d in zip(params, grads, strict=True):
             p -= LR * d
-        t4 = clock()
-        for phase, start, end in zip(PHASES, (t0, t1, t2, t3), (t1, t2, t3, t4), strict=True):
-            times[phase].append(end - start)
+        record(times, (t0, t1, t2, t3, clock()))
 
     return step
 

@@ -33,20 +33,26 @@ def _backward(params: list[np.ndarray], acts: list[np.ndarray], g: np.ndarray) -
     return grads
 
 
+def cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean softmax cross-entropy of logits (N, C) against class indices y (N,), and its gradient (N, C)."""
+    rows = np.arange(len(y))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(total[:, 0]) - shifted[rows, y])
+    g = exp / total
+    g[rows, y] -= 1
+    g /= len(y)
+    return loss, g
+
+
 def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
     """SGD step of a ReLU MLP with softmax cross-entropy (mean)."""
     params = [p.copy() for p in params]
 
     def step(x: np.ndarray, y: np.ndarray) -> float:
         acts = _forward(params, x)
-        rows = np.arange(len(y))
-        shifted = acts[-1] - acts[-1].max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        loss = np.mean(np.log(total[:, 0]) - shifted[rows, y])
-        g = exp / total
-        g[rows, y] -= 1
-        g /= len(y)
+        loss, g = cross_entropy(acts[-1], y)
         for p, d in zip(params, _backward(params, acts, g), strict=True):
             p -= lr * d
         return loss

@@ -16,8 +16,8 @@ from autograd import Scalar, tensor
 VERSION = getattr(ag, "__version__", "working tree")
 
 
-def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], Any]:
-    """SGD step of nn.Sequential(Flatten, Linear, ReLU, ..., Linear) with CrossEntropyLoss."""
+def network(params: list[np.ndarray], lr: float) -> tuple[Any, Any, Any]:
+    """nn.Sequential(Flatten, Linear, ReLU, ..., Linear) holding `params`, nn.CrossEntropyLoss and optim.SGD."""
     layers: list[Any] = [nn.Flatten()]
     for w in params[0::2]:
         layers += [nn.Linear(*w.shape), nn.ReLU()]
@@ -27,8 +27,12 @@ def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray
     transpose = weights[0].data.shape != params[0].shape
     for p, value in zip(weights, params, strict=True):
         p.data[...] = value.T if transpose and value.ndim == 2 else value
-    loss_fn = nn.CrossEntropyLoss()
-    opt = optim.SGD(weights, lr=lr)
+    return net, nn.CrossEntropyLoss(), optim.SGD(weights, lr=lr)
+
+
+def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """SGD step of nn.Sequential(Flatten, Linear, ReLU, ..., Linear) with CrossEntropyLoss."""
+    net, loss_fn, opt = network(params, lr)
 
     def step(x: np.ndarray, y: np.ndarray) -> Any:
         loss = loss_fn(net(ag.from_numpy(x)), ag.from_numpy(y))  # no copy, like torch.from_numpy
