@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
+from .axpy import axpy
 from .optimizer import Optimizer
 from .validation import check_non_negative
 
@@ -49,6 +50,6 @@ class SGD(Optimizer):
                 buffer = state["momentum_buffer"] = Tensor(grad.copy(order="K"))
             else:
                 buffer.data *= momentum
-                buffer.data += (1.0 - float(group["dampening"])) * grad
+                axpy(1.0 - float(group["dampening"]), grad, buffer.data)
             grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
-        p -= float(group["lr"]) * grad
+        axpy(-float(group["lr"]), grad, p)  # p -= lr * grad, without a temporary as large as p
