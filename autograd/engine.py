@@ -8,6 +8,11 @@ from the highest `seq` down (a heap of the nodes a gradient has reached) finishe
 consumers before the node itself, with no separate pass over the graph to count dependencies (as
 PyTorch orders its ready queue by sequence number). Iterative: depth is limited by memory, not by
 Python's recursion limit.
+
+Gradient arrays the engine passes around belong to it unless marked: a node's backward may overwrite the
+gradient it receives when `owned` says so. Whatever someone else may hold reaches a node `borrowed` (a view):
+a gradient that a node returns for more than one input, one that hooks or autograd.grad have seen, and read-only
+constants. A leaf likewise keeps an owned gradient as its `.grad` without copying it.
 """
 
 from __future__ import annotations
@@ -16,9 +21,21 @@ from heapq import heappop, heappush
 from itertools import count
 from typing import Any
 
+import numpy as np
+
 from .grad_mode import state
 
 sequence = count()  # next(sequence) numbers each new graph node: its `seq`
+
+
+def owned(grad: Any) -> bool:
+    """Whether a backward may overwrite `grad` in place: an array that nothing outside the engine refers to."""
+    return isinstance(grad, np.ndarray) and grad.base is None and grad.flags.writeable
+
+
+def borrowed(grad: Any) -> Any:
+    """`grad` marked as held elsewhere too (a view of it), so that no backward overwrites it."""
+    return grad.view() if isinstance(grad, np.ndarray) else grad
 
 
 def run_backward(
@@ -59,6 +76,7 @@ def run_backward(
             grad = pending.pop(node)
             if capture is not None and node in capture:
                 captured[capture[node]] = grad
+                grad = borrowed(grad)
             arriving = zip(node.edges, node._backprop(grad, retain_graph))
         for leaf in leaves:
             grad = pending.pop(leaf)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import sequence
+from .engine import borrowed, sequence
 from .grad_mode import state
 from .tensor import Tensor, clock
 
@@ -95,7 +95,7 @@ class Function:
     def _backprop(self, grad: Any, retain_graph: bool) -> list[Any]:
         """Called by the engine: hooks, saved-value checks, `backward`, and broadcasting undone."""
         if self.hooks:
-            grad = _run_hooks(self.hooks, grad)
+            grad = borrowed(_run_hooks(self.hooks, grad))  # the hooks may keep it
         saved = self.saved
         if saved is None:
             raise RuntimeError(
@@ -119,8 +119,8 @@ class Function:
             if edge is None or g is None:
                 result.append(None)
                 continue
-            if g is grad and isinstance(g, np.ndarray):
-                g = g.view()  # the same array may reach two inputs: mark it as borrowed
+            if g is grad:
+                g = borrowed(g)  # the same array may reach two inputs
             shape = x.data.shape
             if g.shape != shape:
                 g = sum_to_shape(g, shape)

@@ -38,7 +38,10 @@ def check_exact(result, alpha, x, y0):
     """result is y0 + alpha * x up to the rounding of the product and of the sum (numpy) or of the sum alone (BLAS)."""
     alpha = y0.dtype.type(alpha)  # both paths round alpha to the arrays' dtype first
     exact = y0.astype(np.longdouble) + np.longdouble(alpha) * x.astype(np.longdouble)
-    bound = np.finfo(y0.dtype).eps * (np.abs(np.longdouble(alpha) * x.astype(np.longdouble)) + np.abs(exact))
+    info = np.finfo(y0.dtype)  # relative rounding error, and absolute among the subnormals
+    bound = (
+        info.eps * (np.abs(np.longdouble(alpha) * x.astype(np.longdouble)) + np.abs(exact)) + info.smallest_subnormal
+    )
     assert np.all(np.abs(result.astype(np.longdouble) - exact) <= bound)
 
 

@@ -4,6 +4,7 @@ hooks, retain_grad and in-place updates (version counters)."""
 import gc
 import time
 import weakref
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from strategies import arrays, floats, shapes
 
 import autograd
 from autograd import Function
+from autograd.ops import elementwise
 
 
 def leaf(values, dtype=np.float64):
@@ -213,11 +215,11 @@ def test_diamond_graph_gradient():
 DAG_OPS = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sin": lambda a, b: a.sin()}
 
 
-def dag(leaves, plan):
+def dag(leaves, plan, ops=DAG_OPS):
     """Each step of `plan` (op, i, j) combines two earlier values (leaves or results); returns every value."""
     values = list(leaves)
     for op, i, j in plan:
-        values.append(DAG_OPS[op](values[i % len(values)], values[j % len(values)]))
+        values.append(ops[op](values[i % len(values)], values[j % len(values)]))
     return values
 
 
@@ -258,6 +260,63 @@ def test_random_dag_on_scalars_matches_tensors(plan, data):
     dag_output(s_values).backward()
     for t, s in zip(tensors, scalars):
         np.testing.assert_allclose(s.grad, t.grad.item(), rtol=1e-12, atol=1e-12)
+
+
+# ---- gradients a backward overwrites in place (autograd.engine.owned) ---------------------------------------
+
+OWNING_OPS = {"add": DAG_OPS["add"], "mul": DAG_OPS["mul"], "relu": lambda a, b: a.relu(), "sub": lambda a, b: a - b}
+OWNING_PLANS = st.lists(
+    st.tuples(st.sampled_from(sorted(OWNING_OPS)), st.integers(0, 99), st.integers(0, 99)), max_size=12
+)
+
+
+@settings(max_examples=200)  # the aliasing it looks for needs two ReLUs fed by one node: a few % of plans
+@given(plan=OWNING_PLANS, data=arrays((3, 4)))
+def test_gradients_overwritten_in_place_equal_copied_ones(plan, data):
+    """ReLU masks the gradient it owns in place; on any DAG that must give what masking a copy gives."""
+
+    def leaf_grads():
+        leaves = [leaf(row) for row in data]
+        # only the last value, times weights so that its node receives an array of its own: many nodes have one use
+        (dag(leaves, plan, OWNING_OPS)[-1] * autograd.tensor(np.arange(1.0, 5.0))).sum().backward()
+        return [np.zeros(4) if x.grad is None else x.grad.data for x in leaves]  # an unused leaf has no .grad
+
+    in_place = leaf_grads()
+    with mock.patch.object(elementwise, "owned", lambda g: False):
+        copied = leaf_grads()
+    for a, b in zip(in_place, copied, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def relu_graph():
+    """x, relu(x) and the loss sum(relu(x) * w): the gradient reaching relu is w, an array the engine owns."""
+    x = leaf([-1.0, 2.0, 3.0])
+    out = x.relu()
+    return x, out, (out * autograd.tensor([4.0, 5.0, 6.0])).sum()
+
+
+def test_a_hook_keeps_the_gradient_it_was_shown():
+    x, out, loss = relu_graph()
+    seen = []
+    out.register_hook(seen.append)
+    loss.backward()
+    np.testing.assert_array_equal(seen[0].data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 5.0, 6.0])
+
+
+def test_retain_grad_keeps_the_gradient_before_the_mask():
+    x, out, loss = relu_graph()
+    out.retain_grad()
+    loss.backward()
+    np.testing.assert_array_equal(out.grad.data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 5.0, 6.0])
+
+
+def test_grad_returns_the_gradient_before_the_mask():
+    x, out, loss = relu_graph()
+    g_out, g_x = autograd.grad(loss, [out, x])
+    np.testing.assert_array_equal(g_out.data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(g_x.data, [0.0, 5.0, 6.0])
 
 
 def test_million_op_chain_backward():

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import owned
 from ..function import Function, add_tangents
 from ..tensor import Tensor
 from .arithmetic import _check
@@ -143,6 +144,8 @@ class Relu(Function):
 
     def backward(self, g):
         (out,) = self.saved
+        if owned(g):  # masked in place: no second array of g's size
+            return (np.multiply(g, out > 0, out=g),)
         return (g * (out > 0),)
 
     def jvp(self, t):
