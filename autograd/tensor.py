@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import borrowed
 from .grad_mode import state
 
 float16 = np.dtype("float16")
@@ -285,7 +286,7 @@ class Tensor:
         if self._hooks:
             from .function import _run_hooks
 
-            grad = _run_hooks(self._hooks, grad)
+            grad = borrowed(_run_hooks(self._hooks, grad))  # the hooks may keep it: .grad gets a copy
         self._accumulate(grad)
         return ()
 

@@ -544,6 +544,16 @@ def test_leaf_hook_reads_the_total_gradient_once():
     np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
 
 
+def test_a_leaf_hook_keeps_the_gradient_it_was_shown():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(seen.append)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()  # accumulates into x.grad, which must not be the array the hook kept
+    np.testing.assert_array_equal(seen[0].data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
 def test_hook_replaces_the_gradient():
     x = leaf([1.0, 2.0])
     x.register_hook(lambda g: g * 10)
