@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import arrays, floats, shapes
 
+import autograd
 import nn
 import optim
 from optim import axpy as axpy_module
@@ -73,7 +74,9 @@ def test_axpy_is_the_exact_update(data, shape, dtype, layout, alpha):
 def test_which_arrays_take_the_blas_path(data, shape, dtype, layout, alpha):
     x, y = make_operands(data, shape, dtype, layout)
     calls = []
-    spies = {key: (lambda *args, routine=routine: calls.append(routine(*args))) for key, routine in BLAS_AXPY.items()}
+    spies = {
+        key: (lambda *args, routine=routine: (calls.append(args), routine(*args))) for key, routine in BLAS_AXPY.items()
+    }
     with mock.patch.object(axpy_module, "BLAS_MIN_SIZE", 1), mock.patch.dict(axpy_module.BLAS_AXPY, spies):
         axpy(alpha, x, y)
     if layout in ("c", "f"):
@@ -123,7 +126,7 @@ def test_sgd_on_a_large_parameter(options):
     momentum, dampening = options.get("momentum", 0.0), options.get("dampening", 0.0)
     for _ in range(5):
         grad = rng.normal(size=shape).astype(np.float32)
-        w.grad = nn.Parameter(grad)
+        w.grad = autograd.from_numpy(grad)
         opt.step()
         step = grad.astype(np.float64)
         if momentum:
