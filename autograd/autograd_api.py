@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import run_backward
+from .engine import owned, run_backward
 from .tensor import Tensor
 
 
@@ -87,5 +87,5 @@ def grad(
         else:
             if g.dtype != x.dtype:  # a wider operand promoted the graph: the gradient has its input's dtype
                 g = g.to(x.dtype) if isinstance(g, Tensor) else g.astype(x.dtype)
-            results.append(g if isinstance(g, Tensor) else Tensor(g.copy() if g.base is not None else g))
+            results.append(g if isinstance(g, Tensor) else Tensor(g if owned(g) else g.copy()))
     return tuple(results)

@@ -95,7 +95,7 @@ class Function:
     def _backprop(self, grad: Any, retain_graph: bool) -> list[Any]:
         """Called by the engine: hooks, saved-value checks, `backward`, and broadcasting undone."""
         if self.hooks:
-            grad = borrowed(_run_hooks(self.hooks, grad))  # the hooks may keep it
+            grad = _run_hooks(self.hooks, grad)
         saved = self.saved
         if saved is None:
             raise RuntimeError(
@@ -177,7 +177,8 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
 
 
 def _run_hooks(hooks: list[Any], grad: Any) -> Any:
-    """Call each hook on the gradient (as a tensor); a hook that returns a tensor replaces it."""
+    """Call each hook on the gradient (as a tensor); a hook that returns a tensor replaces it. The result is
+    borrowed: the hooks may keep what they were shown or returned, so no backward may overwrite it."""
     for hook in hooks:
         wrapped = grad if isinstance(grad, Tensor) else Tensor(grad)
         replaced = hook(wrapped)
@@ -188,7 +189,7 @@ def _run_hooks(hooks: list[Any], grad: Any) -> Any:
                     f"hook returned a gradient of shape {tuple(replaced_data.shape)}, expected {tuple(grad.shape)}"
                 )
             grad = replaced_data
-    return grad
+    return borrowed(grad)
 
 
 def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:

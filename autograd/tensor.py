@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import borrowed
+from .engine import owned
 from .grad_mode import state
 
 float16 = np.dtype("float16")
@@ -286,7 +286,7 @@ class Tensor:
         if self._hooks:
             from .function import _run_hooks
 
-            grad = borrowed(_run_hooks(self._hooks, grad))  # the hooks may keep it: .grad gets a copy
+            grad = _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
         self._accumulate(grad)
         return ()
 
@@ -298,7 +298,7 @@ class Tensor:
             return
         if grad.dtype != self.data.dtype:
             grad = grad.astype(self.data.dtype)
-        elif grad.base is not None or not grad.flags.writeable:
+        elif not owned(grad):
             grad = grad.copy()  # borrowed from elsewhere in the graph: own a private buffer
         if self.grad is None:
             self.grad = Tensor(grad)
