@@ -46,6 +46,12 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
     return loss, g
 
 
+def sgd(params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
+    """p -= lr * d for each parameter and its gradient, in place."""
+    for p, d in zip(params, grads, strict=True):
+        p -= lr * d
+
+
 def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], float]:
     """SGD step of a ReLU MLP with softmax cross-entropy (mean)."""
     params = [p.copy() for p in params]
@@ -53,8 +59,7 @@ def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray
     def step(x: np.ndarray, y: np.ndarray) -> float:
         acts = _forward(params, x)
         loss, g = cross_entropy(acts[-1], y)
-        for p, d in zip(params, _backward(params, acts, g), strict=True):
-            p -= lr * d
+        sgd(params, _backward(params, acts, g), lr)
         return loss
 
     return step
