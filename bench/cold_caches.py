@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a file: import the project from the repo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import autograd  # noqa: E402
-from autograd.ops.nn import Linear  # noqa: E402
+from autograd.ops.linalg import Linear  # noqa: E402
 
 
 def linear_pair(batch: int, n_in: int, n_out: int) -> tuple[Callable[[], object], Callable[[], object]]:

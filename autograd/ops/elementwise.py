@@ -1,4 +1,4 @@
-"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where."""
+"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where, dropout."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from ..engine import owned
 from ..function import Function, add_tangents
+from ..random import generator
 from ..tensor import Tensor
 from .arithmetic import _check
 
@@ -215,6 +216,22 @@ class Where(Function):
 
     def jvp(self, ta, tb):
         return np.where(self.condition, 0 if ta is None else ta, 0 if tb is None else tb)
+
+
+class Dropout(Function):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
+
+    def forward(self, x, p):
+        keep = generator().random(x.shape, dtype=np.float32) >= p
+        self.mask = keep.astype(x.dtype)
+        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
+        return x * self.mask
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+    def jvp(self, t):
+        return t * self.mask
 
 
 def exp(x: Tensor) -> Tensor:
