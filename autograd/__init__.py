@@ -12,13 +12,15 @@ tensor([ 4.,  8., 12.])
 from . import tensor as _tensor  # first: the operations attach themselves to Tensor
 
 # isort: on
-from . import forward, math, ops
+from . import cuda, distributions, forward, math, ops
 from .autograd_api import grad
+from .device import device
 from .dual import Dual
 from .factories import (
     arange,
     as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -32,6 +34,7 @@ from .factories import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -40,9 +43,10 @@ from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
-from .random import manual_seed
+from .random import Generator, manual_seed
 from .scalar import Scalar
 from .serialization import load, save
+from .size import Size
 from .tensor import (
     Tensor,
     bool_,
@@ -56,6 +60,7 @@ from .tensor import (
     long,
     uint8,
 )
+from .tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, is_tensor, numel
 from .training import History, accuracy, evaluate_accuracy, train
 
 bool = bool_  # noqa: A001 (PyTorch's name: autograd.bool)

@@ -57,6 +57,7 @@ from .shape import (
     getitem,
     index_key,
     index_put,
+    meshgrid,
     pad,
     permute,
     reshape,
