@@ -49,7 +49,7 @@ def _encode(value: Any, arrays: list[tuple[str, np.ndarray]], path: tuple[Any, .
         raise ValueError(f"save: {where} is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, (Tensor, np.ndarray)):
         kind = "tensor" if isinstance(value, Tensor) else "array"
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         if array.dtype.hasobject:
             raise TypeError(f"save: {where} has dtype object, which cannot be stored safely")
         arrays.append((where, array))

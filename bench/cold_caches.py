@@ -34,8 +34,8 @@ def linear_pair(batch: int, n_in: int, n_out: int) -> tuple[Callable[[], object]
     bias = autograd.tensor(np.zeros(n_out, np.float32), requires_grad=True)
 
     def numpy_linear() -> object:
-        out = x @ weight.data.T
-        out += bias.data
+        out = x @ weight._data.T
+        out += bias._data
         return out
 
     return (lambda: Linear.apply(autograd.from_numpy(x), weight, bias)), numpy_linear

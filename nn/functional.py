@@ -35,7 +35,7 @@ __all__ = [
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _shape(x: Any) -> tuple[int, ...]:

@@ -47,8 +47,8 @@ def test_state_dicts_round_trip(tmp_path_factory, suffix, state):
     assert list(loaded) == list(state)
     for name, array in state.items():
         assert isinstance(loaded[name], Tensor) and loaded[name].dtype == array.dtype
-        np.testing.assert_array_equal(loaded[name].data, array)
-        assert loaded[name].data.flags.writeable
+        np.testing.assert_array_equal(loaded[name]._data, array)
+        assert loaded[name]._data.flags.writeable
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -62,7 +62,7 @@ def test_nested_state_with_numbers_and_strings_round_trips(tmp_path, suffix):
     autograd.save(state, tmp_path / f"state{suffix}")
     loaded = autograd.load(tmp_path / f"state{suffix}")
     assert loaded["state"][1]["step"] == 3 and isinstance(loaded["state"][0]["exp_avg"], Tensor)
-    np.testing.assert_array_equal(loaded["state"][0]["exp_avg"].data, [1.0, 2.0])
+    np.testing.assert_array_equal(loaded["state"][0]["exp_avg"]._data, [1.0, 2.0])
     assert loaded["param_groups"] == state["param_groups"]
     assert isinstance(loaded["raw"], np.ndarray) and loaded["raw"].dtype == np.int16
     assert loaded["specials"][:2] == [math.inf, -math.inf] and math.isnan(loaded["specials"][2])
@@ -85,7 +85,7 @@ def test_an_optimizer_resumes_from_either_format(tmp_path, suffix):
     fresh = optim.Adam([first], lr=5.0)
     fresh.load_state_dict(autograd.load(tmp_path / f"opt{suffix}"))
     run(fresh, first, 3)
-    np.testing.assert_array_equal(first.data, straight.data)
+    np.testing.assert_array_equal(first._data, straight._data)
 
 
 @needs_safetensors
@@ -144,7 +144,7 @@ def _assert_same_outputs(ours, theirs, x):
 
     with torch.no_grad():
         expected = theirs(torch.from_numpy(x)).numpy()
-    actual = ours(autograd.tensor(x)).data
+    actual = ours(autograd.tensor(x))._data
     assert actual.dtype == expected.dtype == np.float32
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
 

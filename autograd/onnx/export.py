@@ -75,7 +75,7 @@ def _inputs(args: Any) -> list[Tensor]:
     for i, item in enumerate(items):
         if not isinstance(item, (Tensor, np.ndarray)):
             raise TypeError(f"onnx.export: args must be tensors (or a tuple of them), got {type(item).__name__} at {i}")
-        array = item.data if isinstance(item, Tensor) else item
+        array = item._data if isinstance(item, Tensor) else item
         leaves.append(Tensor(array, requires_grad=array.dtype.kind == "f"))
     return leaves
 
@@ -136,7 +136,7 @@ def _convert(onnx, model, inputs, outputs, input_names, output_names, dynamic_ax
         raise ValueError(f"onnx.export: dynamic_axes names {sorted(unknown)}, which are not inputs or outputs")
     names: dict[int, str] = {}
     for name, tensor in zip(input_names, inputs):
-        names[id(tensor)] = names[id(tensor.data)] = name
+        names[id(tensor)] = names[id(tensor._data)] = name
     state = {}
     if hasattr(model, "named_parameters"):
         state = dict(model.named_parameters()) | dict(model.named_buffers())

@@ -50,14 +50,14 @@ class Graph:
         named value (an input, a parameter, a node's output) through a Cast node, a constant made in `dtype`."""
         if id(x) in self.state and id(x) not in self.names:
             name, tensor = self.state[id(x)]
-            self.names[id(x)] = self.initializer(tensor.data, name)
+            self.names[id(x)] = self.initializer(tensor._data, name)
         name = self.names.get(id(x))
         if name is not None:
             current = _dtype(x)
             if dtype is None or current is None or current == dtype:
                 return name
             return self.node("Cast", [name], to=self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
-        array = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+        array = np.asarray(x._data if isinstance(x, Tensor) else x, dtype=dtype)
         if isinstance(x, (Tensor, np.ndarray)):
             key: Any = (id(x), array.dtype.str)
             self.keep.append(x)

@@ -30,7 +30,7 @@ def rule(*names: str) -> Callable[[Rule], Rule]:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(x.data if isinstance(x, Tensor) else x)
+    return np.shape(x._data if isinstance(x, Tensor) else x)
 
 
 # ---- elementwise -------------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def _pad(g: Graph, fn: Any, out: Any, name: str) -> None:
     # forward keeps the widths, not the fill value: read it from a padded element of the output
     axis = padded[0]
     corner = tuple(0 if i != axis else (0 if widths[i][0] else out.shape[i] - 1) for i in range(out.ndim))
-    value = np.asarray(out.data[corner], dtype=out.dtype)
+    value = np.asarray(out._data[corner], dtype=out.dtype)
     g.node("Pad", [g.value(fn.inputs[0]), g.ints(pads), g.initializer(value)], name, mode="constant")
 
 

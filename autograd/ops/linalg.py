@@ -67,14 +67,17 @@ def matmul(a: Any, b: Any) -> Tensor:
     for x in (a, b):
         if not isinstance(x, (Tensor, np.ndarray)):
             raise TypeError(f"matmul(): unsupported operand type {type(x).__name__}")
-    a_nd, b_nd = np.ndim(a.data if isinstance(a, Tensor) else a), np.ndim(b.data if isinstance(b, Tensor) else b)
+    a_nd, b_nd = np.ndim(a._data if isinstance(a, Tensor) else a), np.ndim(b._data if isinstance(b, Tensor) else b)
     if a_nd == 0 or b_nd == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a_nd}D and {b_nd}D")
     if a_nd == 1:
         a = a.reshape(1, -1) if isinstance(a, Tensor) else np.reshape(a, (1, -1))
     if b_nd == 1:
         b = b.reshape(-1, 1) if isinstance(b, Tensor) else np.reshape(b, (-1, 1))
-    ashape, bshape = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+    ashape, bshape = (
+        np.shape(a._data if isinstance(a, Tensor) else a),
+        np.shape(b._data if isinstance(b, Tensor) else b),
+    )
     if ashape[-1] != bshape[-2]:
         raise RuntimeError(f"matmul: shapes {ashape} and {bshape} cannot be multiplied ({ashape[-1]} != {bshape[-2]})")
     out = MatMul.apply(a, b)
