@@ -12,6 +12,7 @@ import autograd
 from autograd.ops import nn as fused
 from autograd.ops.activation import log_softmax, softmax
 from autograd.ops.conv import conv1d, conv2d
+from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
 from autograd.ops.normalization import batch_norm, layer_norm
 from autograd.ops.pool import (
     adaptive_avg_pool1d,
@@ -24,7 +25,6 @@ from autograd.ops.pool import (
     max_pool2d,
 )
 from autograd.ops.shape import pad
-from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
 from autograd.tensor import Tensor
 
 __all__ = [

@@ -27,6 +27,7 @@ from .arithmetic import (
     square,
     sub,
 )
+from .conv import conv1d, conv2d
 from .elementwise import (
     abs,
     clamp,
@@ -43,7 +44,6 @@ from .elementwise import (
     tanh,
     where,
 )
-from .conv import conv1d, conv2d
 from .linalg import dot, matmul, mm, mv
 from .normalization import batch_norm, layer_norm
 from .pool import (

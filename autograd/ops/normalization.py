@@ -76,7 +76,9 @@ class Normalize(Function):
         if self.needs_grad(0):
             if self.batch_stats:
                 axes = self.axes
-                gx = (gxhat - gxhat.mean(axis=axes, keepdims=True) - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)) * inv_std  # noqa: E501
+                gx = (
+                    gxhat - gxhat.mean(axis=axes, keepdims=True) - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+                ) * inv_std
             else:
                 gx = gxhat * inv_std
         gw = self._reduce(g * xhat, weight.shape) if self.has[0] and self.needs_grad(1) else None
@@ -90,7 +92,9 @@ class Normalize(Function):
         if tx is not None:
             if self.batch_stats:
                 axes = self.axes
-                dxhat = (tx - tx.mean(axis=axes, keepdims=True) - xhat * (xhat * tx).mean(axis=axes, keepdims=True)) * inv_std  # noqa: E501
+                dxhat = (
+                    tx - tx.mean(axis=axes, keepdims=True) - xhat * (xhat * tx).mean(axis=axes, keepdims=True)
+                ) * inv_std
             else:
                 dxhat = tx * inv_std
             terms.append(dxhat * weight.reshape(self.param_shape) if weight is not None else dxhat)
@@ -144,8 +148,12 @@ def batch_norm(
     if x.ndim < 2:
         raise RuntimeError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {x.shape}")
     channels = x.shape[1]
-    for param, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
-                        (bias, "bias")):  # fmt: skip
+    for param, name in (
+        (running_mean, "running_mean"),
+        (running_var, "running_var"),
+        (weight, "weight"),
+        (bias, "bias"),
+    ):
         _check_param(param, (channels,), name, "batch_norm")
     param_shape = (1, channels) + (1,) * (x.ndim - 2)
     axes = (0, *range(2, x.ndim))
@@ -157,13 +165,11 @@ def batch_norm(
         running = (_array(running_mean), _array(running_var), float(momentum))
         if running[0] is None and running[1] is None:
             running = None
-        return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps,
-                               running=running)  # fmt: skip
+        return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps, running=running)
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
     mean, var = (_array(r).reshape(param_shape) for r in (running_mean, running_var))
-    return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps, mean=mean,
-                           var=var)  # fmt: skip
+    return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps, mean=mean, var=var)
 
 
 def layer_norm(

@@ -404,10 +404,8 @@ def max_pool1d(
     op = "max_pool1d"
     k = _one(kernel_size, "kernel_size", op)
     s = k if stride is None else _one(stride, "stride", op)
-    return _pool1d(
-        max_pool2d, input, op, (1, k), (1, s), (0, _one(padding, "padding", op, 0)), (1, _one(dilation, "dilation", op)),
-        ceil_mode, return_indices,
-    )  # fmt: skip
+    pad, dilation = (0, _one(padding, "padding", op, 0)), (1, _one(dilation, "dilation", op))
+    return _pool1d(max_pool2d, input, op, (1, k), (1, s), pad, dilation, ceil_mode, return_indices)
 
 
 def avg_pool1d(
@@ -422,8 +420,9 @@ def avg_pool1d(
     op = "avg_pool1d"
     k = _one(kernel_size, "kernel_size", op)
     s = k if stride is None else _one(stride, "stride", op)
-    return _pool1d(avg_pool2d, input, op, (1, k), (1, s), (0, _one(padding, "padding", op, 0)), ceil_mode,
-                   count_include_pad)  # fmt: skip
+    return _pool1d(
+        avg_pool2d, input, op, (1, k), (1, s), (0, _one(padding, "padding", op, 0)), ceil_mode, count_include_pad
+    )
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
@@ -435,4 +434,3 @@ def adaptive_max_pool1d(input: Tensor, output_size: int, return_indices: bool = 
     """The maximum over adaptive windows: input (N, C, L) or (C, L) -> (N, C, output_size)."""
     size = _one(output_size, "output_size", "adaptive_max_pool1d")
     return _pool1d(adaptive_max_pool2d, input, "adaptive_max_pool1d", (1, size), return_indices)
-
