@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, add_tangents
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 
 
 @dataclass(frozen=True)
@@ -316,13 +316,9 @@ def ntuple(value: Any, n: int, name: str, op: str, minimum: int = 1) -> tuple[in
     return tuple(int(v) for v in items)
 
 
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _geometry(x, w, stride, padding, dilation, groups, op: str) -> ConvGeometry:
     """Check a conv2d call's shapes and settings (PyTorch's messages) and work out its geometry."""
-    xs, ws = _array(x).shape, _array(w).shape
+    xs, ws = as_array(x).shape, as_array(w).shape
     if len(ws) != 4:
         raise RuntimeError(f"{op}: expected a 4-d weight (out_channels, in_channels/groups, kh, kw), got {ws}")
     if len(xs) != 4:
@@ -361,8 +357,8 @@ def _geometry(x, w, stride, padding, dilation, groups, op: str) -> ConvGeometry:
 
 
 def _check_bias(bias, w, op: str) -> None:
-    if bias is not None and _array(bias).shape != (_array(w).shape[0],):
-        raise RuntimeError(f"{op}: expected bias of shape ({_array(w).shape[0]},), got {_array(bias).shape}")
+    if bias is not None and as_array(bias).shape != (as_array(w).shape[0],):
+        raise RuntimeError(f"{op}: expected bias of shape ({as_array(w).shape[0]},), got {as_array(bias).shape}")
 
 
 def conv2d(
@@ -377,7 +373,7 @@ def conv2d(
     """2-d cross-correlation: input (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw), bias (O,)
     -> (N, O, OH, OW), OH = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1. `padding` is an int, a pair,
     'valid' (none) or 'same' (output as large as the input, stride 1)."""
-    unbatched = _array(input).ndim == 3
+    unbatched = as_array(input).ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     geom = _geometry(input, weight, stride, padding, dilation, groups, "conv2d")
@@ -398,11 +394,11 @@ def conv1d(
 ) -> Tensor:
     """1-d cross-correlation: input (N, C, L) or (C, L), weight (O, C/groups, k), bias (O,) -> (N, O, OL);
     computed as a conv2d over a height of 1."""
-    if _array(weight).ndim != 3:
+    if as_array(weight).ndim != 3:
         raise RuntimeError(f"conv1d: expected a 3-d weight (out_channels, in_channels/groups, k), got {weight.shape}")
-    if _array(input).ndim not in (2, 3):
+    if as_array(input).ndim not in (2, 3):
         raise RuntimeError(f"conv1d: expected a 2-d (unbatched) or 3-d (batched) input, got shape {input.shape}")
-    unbatched = _array(input).ndim == 2
+    unbatched = as_array(input).ndim == 2
     if unbatched:
         input = input.unsqueeze(0)
 

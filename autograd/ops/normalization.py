@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, add_tangents
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 
 
 def _statistics(x: Any, axes: tuple[int, ...], eps: float):
@@ -120,15 +120,9 @@ def _update_running(running: tuple[Any, Any, float], mean: np.ndarray, var: np.n
         running_var += momentum * count / max(count - 1, 1) * var.reshape(running_var.shape)
 
 
-def _array(x: Any) -> np.ndarray | None:
-    if x is None:
-        return None
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _check_param(param: Any, shape: tuple[int, ...], name: str, op: str) -> None:
-    if param is not None and _array(param).shape != shape:
-        raise RuntimeError(f"{op}: expected {name} of shape {shape}, got {_array(param).shape}")
+    if param is not None and as_array(param).shape != shape:
+        raise RuntimeError(f"{op}: expected {name} of shape {shape}, got {as_array(param).shape}")
 
 
 def batch_norm(
@@ -144,7 +138,7 @@ def batch_norm(
     """Normalise each channel of input (N, C, ...): with the batch's statistics when `training` (and then update
     the running statistics in place: running = (1 - momentum) running + momentum batch, the variance unbiased),
     else with `running_mean` and `running_var`; then scale by weight (C,) and shift by bias (C,)."""
-    x = _array(input)
+    x = as_array(input)
     if x.ndim < 2:
         raise RuntimeError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got shape {x.shape}")
     channels = x.shape[1]
@@ -162,13 +156,13 @@ def batch_norm(
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
         if momentum is None or isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
             raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
-        running = (_array(running_mean), _array(running_var), float(momentum))
+        running = tuple(None if r is None else as_array(r) for r in (running_mean, running_var)) + (float(momentum),)
         if running[0] is None and running[1] is None:
             running = None
         return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps, running=running)
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
-    mean, var = (_array(r).reshape(param_shape) for r in (running_mean, running_var))
+    mean, var = (as_array(r).reshape(param_shape) for r in (running_mean, running_var))
     return Normalize.apply(input, weight, bias, axes=axes, param_shape=param_shape, eps=eps, mean=mean, var=var)
 
 
@@ -181,7 +175,7 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the trailing dims `normalized_shape` of input, then scale by weight and shift by bias (both
     of `normalized_shape`)."""
-    x = _array(input)
+    x = as_array(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     shape = tuple(int(n) for n in shape)
     if not shape or x.shape[x.ndim - len(shape) :] != shape or len(shape) > x.ndim:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 from .conv import ConvGeometry, ntuple
 
 NCHW, HWNC = 2, 0  # where the spatial axes sit in a working array: after (N, C), or first (then N, C)
@@ -203,19 +203,15 @@ class PutSpatial(Function):
 
 
 # ---- argument checks and geometry ----------------------------------------------------------------------------
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _check_input(x: Any, op: str, dims: int = 2) -> None:
-    shape = _array(x).shape
+    shape = as_array(x).shape
     if len(shape) not in (dims + 1, dims + 2) or any(n == 0 for n in shape[-dims:]):
         raise RuntimeError(
             f"{op}: expected a {dims + 1}-d (unbatched) or {dims + 2}-d (batched) input with non-zero spatial "
             f"sizes, got shape {shape}"
         )
-    if _array(x).dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {_array(x).dtype}")
+    if as_array(x).dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got {as_array(x).dtype}")
 
 
 def _pool_geometry(size, kernel, stride, padding, dilation, ceil_mode, op: str) -> ConvGeometry:
@@ -247,7 +243,7 @@ def _pool_geometry(size, kernel, stride, padding, dilation, ceil_mode, op: str) 
 def _batched(x: Tensor, op: str, dims: int = 2):
     """(x as a batched tensor, whether it was unbatched)."""
     _check_input(x, op, dims)
-    if _array(x).ndim == dims + 1:
+    if as_array(x).ndim == dims + 1:
         return x.unsqueeze(0), True
     return x, False
 
@@ -276,7 +272,7 @@ def max_pool2d(
 def _forward_only(x: Tensor, geom: ConvGeometry) -> MaxPool2d:
     """A MaxPool2d node run outside the graph (no input needs a gradient), for its indices."""
     node = MaxPool2d()
-    node.forward(_array(x), geom)
+    node.forward(as_array(x), geom)
     return node
 
 
@@ -365,7 +361,7 @@ def adaptive_max_pool2d(
     if all(n % o == 0 for n, o in zip(size, out_size)):  # even windows: an ordinary max pooling
         kernel = tuple(n // o for n, o in zip(size, out_size))
         return max_pool2d(input, kernel, kernel, return_indices=return_indices)
-    array = _array(x)
+    array = as_array(x)
     index = np.empty((*array.shape[:2], *out_size), dtype=np.int64)
     for i, (r0, r1) in enumerate(_bounds(size[0], out_size[0])):
         for j, (c0, c1) in enumerate(_bounds(size[1], out_size[1])):
