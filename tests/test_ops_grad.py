@@ -16,18 +16,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import (
+    adaptive_args,
     arrays,
     away_from_zero,
     broadcastable_shapes,
+    conv2d_args,
     dim,
     dims,
     distinct_arrays,
+    distinct_values,
     floats,
     grid,
+    pool2d_args,
     shapes,
 )
 
 import autograd
+import nn.functional
 
 # ---- the two namespaces a case runs against -------------------------------------------------------------
 
@@ -55,6 +60,7 @@ AG = SimpleNamespace(
     float64=autograd.float64,
     const=_ag_const,
     index=autograd.tensor,
+    F=nn.functional,
 )
 
 
@@ -79,6 +85,7 @@ def _torch_ns():
         float64=torch.float64,
         const=lambda values, like: torch.as_tensor(np.asarray(values)).to(like.dtype),
         index=torch.as_tensor,
+        F=functional,
     )
 
 
@@ -566,6 +573,24 @@ case("split", split_inputs())(lambda ns, x, sizes, dim: tuple(x.split(sizes, dim
 case("chunk", chunk_inputs())(lambda ns, x, chunks, dim: tuple(x.chunk(chunks, dim=dim)))
 case("pad", pad_inputs())(lambda ns, x, pad, value: ns.pad(x, pad, value=value))
 
+
+@st.composite
+def pad_mode_inputs(draw):
+    """Reflect (widths below the size), replicate, circular (widths up to the size) or constant with negative
+    widths (cropping), on the last one to three dims as PyTorch's modes allow."""
+    mode = draw(st.sampled_from(["reflect", "replicate", "circular", "constant"]))
+    pairs = draw(st.integers(1, 2 if mode == "reflect" else 3))
+    shape = draw(shapes(min_dims=pairs + 1, max_dims=pairs + 2, min_side=2 if mode == "reflect" else 1))
+    widths = []
+    for n in reversed(shape[-pairs:]):
+        high = {"reflect": n - 1, "circular": n, "replicate": 2}.get(mode, 2)
+        low = -(n // 2) if mode == "constant" else 0
+        widths += [draw(st.integers(low, high)), draw(st.integers(low, high))]
+    return (draw(arrays(shape)),), {"pad": tuple(widths), "mode": mode}
+
+
+case("pad_modes", pad_mode_inputs())(lambda ns, x, pad, mode: ns.F.pad(x, pad, mode=mode))
+
 # casts between float dtypes: a round trip through float32 (a larger step: float32 rounding) and up-casts
 case("cast_float_double", one(), eps=1e-3, atol=1e-4, rtol=1e-3, keeps_dtype=False)(
     lambda ns, x: (x.float() * 3).double()
@@ -575,6 +600,54 @@ case("cast_to", one(), eps=1e-3, atol=1e-4, rtol=1e-3, keeps_dtype=False)(
 )
 case("cast_type", one(), eps=1e-3, atol=1e-4, rtol=1e-3)(lambda ns, x: x.type(ns.float32).type(x.dtype) * x)
 case("cast_up", one(), keeps_dtype=False)(lambda ns, x: x.double() * x.double())
+
+
+# convolution, pooling and normalisation (nn.functional)
+case("conv2d", conv2d_args())(lambda ns, x, w, b=None, **p: ns.F.conv2d(x, w, b, **p))
+case("conv1d", conv2d_args(dims=1))(lambda ns, x, w, b=None, **p: ns.F.conv1d(x, w, b, **p))
+case("max_pool2d", pool2d_args("max"))(lambda ns, x, **p: ns.F.max_pool2d(x, **p))
+case("max_pool2d_indices", pool2d_args("max"))(lambda ns, x, **p: tuple(ns.F.max_pool2d(x, **p, return_indices=True)))
+case("avg_pool2d", pool2d_args("avg"))(lambda ns, x, **p: ns.F.avg_pool2d(x, **p))
+case("max_pool1d", pool2d_args("max", dims=1))(lambda ns, x, **p: ns.F.max_pool1d(x, **p))
+case("avg_pool1d", pool2d_args("avg", dims=1))(lambda ns, x, **p: ns.F.avg_pool1d(x, **p))
+case("adaptive_avg_pool2d", adaptive_args())(lambda ns, x, output_size: ns.F.adaptive_avg_pool2d(x, output_size))
+case("adaptive_max_pool2d", adaptive_args())(
+    lambda ns, x, output_size: tuple(ns.F.adaptive_max_pool2d(x, output_size, return_indices=True))
+)
+case("adaptive_avg_pool1d", adaptive_args(dims=1))(lambda ns, x, output_size: ns.F.adaptive_avg_pool1d(x, output_size))
+
+
+@st.composite
+def batch_norm_inputs(draw):
+    """(N, C, ...) inputs with distinct values (the batch variance stays away from 0), weight and bias (or not),
+    running statistics, and the mode."""
+    training = draw(st.booleans())
+    shape = draw(st.sampled_from([(2, 3), (3, 2, 3), (2, 2, 2, 3), (1, 2, 3, 2)]))
+    x = draw(distinct_values(shape, spacing=0.2))
+    c = shape[1]
+    params = [draw(arrays((c,), floats(0.5, 2.0))), draw(arrays((c,)))][: draw(st.integers(0, 2))]
+    running = {"mean": draw(arrays((c,))), "var": draw(arrays((c,), floats(0.5, 2.0)))}
+    return (x, *params), {"training": training, "running": running, "momentum": draw(st.sampled_from([0.1, 0.5]))}
+
+
+def _batch_norm(ns, x, weight=None, bias=None, training=False, running=None, momentum=0.1):
+    """The running statistics are fresh for every call (training updates them; tests/test_conv.py checks that)."""
+    mean, var = (ns.const(running[k], x) for k in ("mean", "var"))
+    return ns.F.batch_norm(x, mean, var, weight, bias, training=training, momentum=momentum, eps=1e-3)
+
+
+@st.composite
+def layer_norm_inputs(draw):
+    shape = draw(st.sampled_from([(2, 3), (2, 3, 2), (3, 2, 2)]))
+    normalized = shape[-draw(st.integers(1, 2)) :]
+    params = [draw(arrays(normalized)), draw(arrays(normalized))][: draw(st.integers(0, 2))]
+    return (draw(distinct_values(shape, spacing=0.2)), *params), {"shape": normalized}
+
+
+case("batch_norm", batch_norm_inputs(), atol=1e-5, rtol=1e-4)(_batch_norm)
+case("layer_norm", layer_norm_inputs(), atol=1e-5, rtol=1e-4)(
+    lambda ns, x, weight=None, bias=None, shape=(): ns.F.layer_norm(x, shape, weight, bias, eps=1e-3)
+)
 
 
 # ---- the properties --------------------------------------------------------------------------------------
@@ -600,7 +673,8 @@ def test_table_covers_every_operation_family():
         "add sub mul div pow_tensor neg exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum "
         "where matmul dot sum mean max_dim min_dim amax amin var std norm logsumexp softmax log_softmax reshape view "
         "transpose permute flatten squeeze unsqueeze expand broadcast_to index_basic index_mask index_integer_list "
-        "cat stack split chunk pad cast_float_double"
+        "cat stack split chunk pad cast_float_double pad_modes conv2d conv1d max_pool2d avg_pool2d max_pool1d "
+        "avg_pool1d adaptive_avg_pool2d adaptive_max_pool2d adaptive_avg_pool1d batch_norm layer_norm"
     ).split():
         assert required in names, required
 
