@@ -12,6 +12,7 @@ import autograd
 from autograd.ops import nn as fused
 from autograd.ops.activation import log_softmax, softmax
 from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
+from autograd.ops.embedding import Embedding
 from autograd.tensor import Tensor
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "embedding",
     "l1_loss",
     "leaky_relu",
     "linear",
@@ -60,6 +62,31 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     if not training or p == 0:
         return input
     return fused.Dropout.apply(input, p=p)
+
+
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """padding_idx checked against the number of rows, negative counted from the end (None stays None)."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise TypeError(f"embedding: padding_idx must be an int or None, got {type(padding_idx).__name__}")
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings})")
+    return int(padding_idx) % num_embeddings
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """weight[input]: integer indices (...) -> rows (..., embedding_dim); row `padding_idx` gets no gradient."""
+    indices = _array(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: expected integer indices (int64 or int32), got dtype {indices.dtype}")
+    if _array(weight).ndim != 2:
+        raise RuntimeError(f"embedding: weight must be 2-dimensional, got shape {tuple(_array(weight).shape)}")
+    rows = _array(weight).shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        bad = int(indices.min()) if indices.min() < 0 else int(indices.max())
+        raise IndexError(f"embedding: index {bad} is out of range for a table of {rows} rows")
+    return Embedding.apply(weight, indices, padding_idx=_padding_index(padding_idx, rows))
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
