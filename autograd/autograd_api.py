@@ -14,18 +14,18 @@ from .tensor import Tensor
 def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient the backward pass starts from: ones for a scalar, else `gradient` (checked)."""
     if gradient is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs (this output has shape "
                 f"{tuple(output.shape)}); pass gradient= with that shape"
             )
-        grad = np.array(1, dtype=output.data.dtype).reshape(output.data.shape)  # np.ones_like costs 4 Python calls
+        grad = np.array(1, dtype=output._data.dtype).reshape(output._data.shape)  # np.ones_like costs 4 Python calls
     else:
-        grad = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=output.data.dtype)
-        if grad.shape != output.data.shape:
+        grad = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=output._data.dtype)
+        if grad.shape != output._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output has a shape of {grad.shape} and output has a shape of "
-                f"{output.data.shape}"
+                f"{output._data.shape}"
             )
     return Tensor(grad) if create_graph else grad
 

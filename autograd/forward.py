@@ -80,7 +80,7 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
         tangent = fn.jvp(*tangents)
         if tangent is None:
             return
-        out = result.data
+        out = result._data
         if tangent.shape != out.shape:  # a constant operand stretched the output: broadcast as the values were
             tangent = np.broadcast_to(tangent, out.shape)
         if tangent.dtype != out.dtype:
@@ -94,7 +94,7 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
         if self.tangent(x) is None and self.tangent(operand) is None:
             return
         tangent = self.tangent(result())
-        self.set_tangent(x, None if tangent is None else tangent.astype(x.data.dtype, copy=False))
+        self.set_tangent(x, None if tangent is None else tangent.astype(x._data.dtype, copy=False))
 
     def _store(self, node: Any, tangent: np.ndarray) -> None:
         """Keep `tangent` for as long as `node` lives (a weak reference drops it when the node goes)."""
@@ -131,7 +131,7 @@ def make_dual(primal: Tensor, tangent: Any) -> Tensor:
         raise TypeError(f"make_dual: expected a Tensor primal, got {type(primal).__name__}")
     if primal.dtype.kind != "f":
         raise TypeError(f"make_dual: only floating point tensors carry tangents (this one is {primal.dtype})")
-    values = np.array(tangent.data if isinstance(tangent, Tensor) else tangent, dtype=primal.dtype)
+    values = np.array(tangent._data if isinstance(tangent, Tensor) else tangent, dtype=primal.dtype)
     if values.shape != primal.shape:
         raise ValueError(f"make_dual: tangent of shape {values.shape} for a primal of shape {tuple(primal.shape)}")
     dual = _Alias.apply(primal)
@@ -172,7 +172,7 @@ def jvp(fn: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
             if not isinstance(o, Tensor):
                 raise TypeError(f"jvp: fn must return tensors, got {type(o).__name__}")
             tangent = level.tangent(o)
-            out_tangents.append(Tensor(np.zeros_like(o.data) if tangent is None else np.array(tangent)))
+            out_tangents.append(Tensor(np.zeros_like(o._data) if tangent is None else np.array(tangent)))
     return out, (tuple(out_tangents) if isinstance(out, (tuple, list)) else out_tangents[0])
 
 
@@ -203,7 +203,7 @@ def vjp(fn: Callable[..., Any], primals: Any) -> tuple[Any, Callable[[Any], tupl
     def vjp_fn(cotangents: Any) -> tuple[Tensor, ...]:
         pairs = [(o, c) for o, c in zip(outs, _as_tuple(cotangents), strict=True) if o.requires_grad]
         if not pairs:
-            return tuple(Tensor(np.zeros_like(x.data)) for x in inputs)
+            return tuple(Tensor(np.zeros_like(x._data)) for x in inputs)
         with enable_grad():
             grads = grad(
                 [o for o, _ in pairs],
@@ -213,7 +213,7 @@ def vjp(fn: Callable[..., Any], primals: Any) -> tuple[Any, Callable[[Any], tupl
                 create_graph=create_graph,
                 allow_unused=True,
             )
-        return tuple(Tensor(np.zeros_like(x.data)) if g is None else g for x, g in zip(inputs, grads))
+        return tuple(Tensor(np.zeros_like(x._data)) if g is None else g for x, g in zip(inputs, grads))
 
     return out, vjp_fn
 
@@ -242,7 +242,7 @@ def jacfwd(fn: Callable[..., Tensor], argnums: int | tuple[int, ...] = 0) -> Cal
                 direction = np.zeros(x.shape, dtype=x.dtype)
                 direction.flat[j] = 1
                 out, column = jvp(fn, args, [direction if k == i else None for k in range(len(args))])
-                columns.append(column.data)
+                columns.append(column._data)
             jacobians.append(Tensor(np.stack(columns, axis=-1).reshape(out.shape + x.shape)))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
 

@@ -45,7 +45,7 @@ class Function:
         arrays, edges, recording = [], [], False
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._data)
                 if x.requires_grad:
                     edges.append(x.grad_fn or x)
                     recording = True
@@ -68,7 +68,7 @@ class Function:
         except ValueError as err:
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
-        result.data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
+        result._data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
         result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
         if recording and cls.output_saved:
             fn.output_version = result._version
@@ -121,7 +121,7 @@ class Function:
                 continue
             if g is grad:
                 g = borrowed(g)  # the same array may reach two inputs
-            shape = x.data.shape
+            shape = x._data.shape
             if g.shape != shape:
                 g = sum_to_shape(g, shape)
             result.append(g)
@@ -142,7 +142,7 @@ class Function:
 
     def _saved_as_tensors(self) -> tuple[Any, ...]:
         """The saved values as the graph tensors they came from, so backward itself is recorded."""
-        by_identity = {id(x.data): x for x in self.inputs if isinstance(x, Tensor)}
+        by_identity = {id(x._data): x for x in self.inputs if isinstance(x, Tensor)}
         tensors = [by_identity.get(id(s), s) for s in self.saved]
         if self.output_saved:
             output = Tensor(self.saved[-1])

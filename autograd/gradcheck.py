@@ -27,7 +27,7 @@ def _as_float64(inputs: Sequence[Any]) -> list[Any]:
         if isinstance(x, Tensor) and x.requires_grad:
             if x.dtype.kind != "f":
                 raise TypeError(f"gradcheck: input of dtype {x.dtype} cannot require grad")
-            result.append(Tensor(x.data.astype(np.float64), requires_grad=True))
+            result.append(Tensor(x._data.astype(np.float64), requires_grad=True))
         else:
             result.append(x)
     return result
@@ -36,23 +36,23 @@ def _as_float64(inputs: Sequence[Any]) -> list[Any]:
 def _evaluate(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[np.ndarray]:
     out = fn(*inputs)  # grad stays enabled: gradgradcheck's function differentiates inside
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [np.array(o.data, dtype=np.float64) for o in outs if isinstance(o, Tensor)]
+    return [np.array(o._data, dtype=np.float64) for o in outs if isinstance(o, Tensor)]
 
 
 def _numerical_directional(fn: Callable[..., Any], inputs: list[Any], direction: list[np.ndarray], eps: float):
     """(f(x + eps d) - f(x - eps d)) / 2 eps for each output, d given per differentiable input."""
-    originals = [x.data for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    originals = [x._data for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     diffs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     try:
         for x, d, o in zip(diffs, direction, originals):
-            x.data = np.asarray(o + eps * d)  # 0-d arithmetic gives a numpy scalar; .data is an array
+            x._data = np.asarray(o + eps * d)  # 0-d arithmetic gives a numpy scalar; ._data is an array
         plus = _evaluate(fn, inputs)
         for x, d, o in zip(diffs, direction, originals):
-            x.data = np.asarray(o - eps * d)
+            x._data = np.asarray(o - eps * d)
         minus = _evaluate(fn, inputs)
     finally:
         for x, o in zip(diffs, originals):
-            x.data = o
+            x._data = o
     return [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
 
 
@@ -62,9 +62,9 @@ def _reverse_vjp(fn: Callable[..., Any], inputs: list[Any], weights: list[np.nda
     tensors = [o for o in (list(out) if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
     pairs = [(o, w) for o, w in zip(tensors, weights) if o.requires_grad]  # weights follow every output
     if not pairs:
-        return [np.zeros_like(x.data) for x in diffs]
+        return [np.zeros_like(x._data) for x in diffs]
     grads = grad([o for o, _ in pairs], diffs, [Tensor(w) for _, w in pairs], allow_unused=True)
-    return [np.zeros_like(x.data) if g is None else g.data for x, g in zip(diffs, grads)]
+    return [np.zeros_like(x._data) if g is None else g._data for x, g in zip(diffs, grads)]
 
 
 def gradcheck(
@@ -106,7 +106,7 @@ def _check_full(fn, inputs, diffs, base, eps, atol, rtol) -> None:
     columns = {}  # (input, index) -> the numerical derivative of every output: two evaluations per element
     for i, x in enumerate(diffs):
         for idx in np.ndindex(x.shape):
-            direction = [np.zeros_like(d.data) for d in diffs]
+            direction = [np.zeros_like(d._data) for d in diffs]
             direction[i][idx] = 1.0
             columns[i, idx] = _numerical_directional(fn, inputs, direction, eps)
     for k, out in enumerate(base):

@@ -28,7 +28,7 @@ _FORMAT = "autograd-state/1"
 def _encode(value: Any, arrays: list[np.ndarray], where: str) -> Any:
     """A JSON-able description of `value`; arrays and tensors are appended to `arrays` and referred to by index."""
     if isinstance(value, Tensor):
-        arrays.append(value.data)
+        arrays.append(value._data)
         return {"tensor": len(arrays) - 1}
     if isinstance(value, np.ndarray):
         arrays.append(value)

@@ -56,7 +56,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     """Convert `data` to an array with PyTorch's dtype rules: Python floats become float32."""
     dtype = to_dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype, copy=copy or None)
     else:
@@ -76,9 +76,9 @@ def _check_can_require_grad(array: np.ndarray) -> None:
 
 
 class Tensor:
-    """An n-dimensional array (`data`, a numpy array) with autograd bookkeeping."""
+    """An n-dimensional array with autograd bookkeeping; the numpy array itself is `_data`."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "__weakref__")
     __array_priority__ = 1000
     edges: tuple[Any, ...] = ()  # a leaf is a graph node with no inputs
 
@@ -86,7 +86,7 @@ class Tensor:
         array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
         if requires_grad:
             _check_can_require_grad(array)
-        self.data = array
+        self._data = array
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn: Any = None
@@ -96,16 +96,31 @@ class Tensor:
 
     # ---- attributes and conversions -------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """The values as a tensor that shares this one's memory but not its history (PyTorch's `.data`).
+
+        It requires no grad and has its own version counter, so in-place changes through it are invisible to
+        autograd: `p.data.zero_()`, `p.data -= lr * p.grad`.
+        """
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -125,39 +140,42 @@ class Tensor:
         return "cpu"
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad and state.enabled and self.grad_fn is not None:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """numpy's conversion protocol: `np.asarray(t)` shares memory, `np.array(t)` copies (copy=True)."""
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Any:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __float__(self) -> float:
         return float(self.item())
@@ -166,22 +184,22 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.item())
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data.item())
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=1000)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", threshold=1000)
         extras = []
-        if self.data.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype=autograd.{self.data.dtype}")
+        if self._data.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype=autograd.{self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -200,7 +218,7 @@ class Tensor:
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
-            return f"autograd.{self.data.dtype}"
+            return f"autograd.{self._data.dtype}"
         return _ops.cast(self, to_dtype(dtype))
 
     def float(self) -> Tensor:
@@ -224,13 +242,13 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() for a non-leaf")
         if requires_grad:
-            _check_can_require_grad(self.data)
+            _check_can_require_grad(self._data)
         self.requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter)."""
-        out = Tensor(self.data)
+        out = Tensor(self._data)
         out._version = self._version
         return out
 
@@ -253,7 +271,7 @@ class Tensor:
         def store(grad: Tensor) -> None:
             tensor = ref()
             if tensor is not None:
-                tensor._accumulate(grad if grad.grad_fn is not None else grad.data)
+                tensor._accumulate(grad if grad.grad_fn is not None else grad._data)
 
         if self.grad_fn.hooks is None:
             self.grad_fn.hooks = []
@@ -292,18 +310,18 @@ class Tensor:
 
     def _accumulate(self, grad: Any) -> None:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
-            if grad.data.dtype != self.data.dtype:
-                grad = _ops.cast(grad, self.data.dtype)
+            if grad._data.dtype != self._data.dtype:
+                grad = _ops.cast(grad, self._data.dtype)
             self.grad = grad if self.grad is None else self.grad + grad
             return
-        if grad.dtype != self.data.dtype:
-            grad = grad.astype(self.data.dtype)
+        if grad.dtype != self._data.dtype:
+            grad = grad.astype(self._data.dtype)
         elif not owned(grad):
             grad = grad.copy()  # borrowed from elsewhere in the graph: own a private buffer
         if self.grad is None:
             self.grad = Tensor(grad)
         else:
-            self.grad.data += grad
+            self.grad._data += grad
 
     # ---- operators ------------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -413,28 +431,28 @@ class Tensor:
             if state.dual is not None:
                 state.dual.set_tangent(old, state.dual.tangent(self))
             new = result(old)
-            if new.data.dtype != self.data.dtype:
-                new = _ops.cast(new, self.data.dtype)
-            if new.data.shape != self.data.shape:
-                raise RuntimeError(f"{what}: result of shape {new.data.shape} doesn't match {self.data.shape}")
+            if new._data.dtype != self._data.dtype:
+                new = _ops.cast(new, self._data.dtype)
+            if new._data.shape != self._data.shape:
+                raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
             self._version[0] = stamp  # nodes recorded before this update must not use the old values
-            self.data, self.grad_fn, self.requires_grad = new.data, new.grad_fn, new.requires_grad
+            self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
             self._version = new._version
             self._version[0] = stamp
         else:
             if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
                 state.dual.update_inplace(self, operand, result)
-            if not self.data.flags.writeable:
-                self.data = self.data.copy()
-            write(self.data)
+            if not self._data.flags.writeable:
+                self._data = self._data.copy()
+            write(self._data)
             self._version[0] = tick()
         return self
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
         if not isinstance(other, _TENSOR_OR_OPERAND):
             return NotImplemented
-        value = other.data if isinstance(other, Tensor) else other
-        _check_inplace_shape(what, self.data.shape, np.shape(value))
+        value = other._data if isinstance(other, Tensor) else other
+        _check_inplace_shape(what, self._data.shape, np.shape(value))
 
         def write(data: np.ndarray) -> None:
             try:
@@ -472,7 +490,7 @@ class Tensor:
         if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
-        raw = value.data if isinstance(value, Tensor) else value
+        raw = value._data if isinstance(value, Tensor) else value
 
         def write(data: np.ndarray) -> None:
             try:

@@ -22,7 +22,7 @@ from .tensor import Tensor
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def count_correct(y_hat: Any, y: Any) -> int:
@@ -97,7 +97,7 @@ def train_epoch(
         else:
             batch_loss.sum().backward()
             updater(n)
-        values = batch_loss.data
+        values = batch_loss._data
         loss_sum += float(values.sum()) if values.ndim else float(values) * n
         correct += count_correct(y_hat, y)
         total += n

@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a file: import the project from the repo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import autograd  # noqa: E402
-from autograd.ops.nn import Linear  # noqa: E402
+from autograd.ops.linalg import Linear  # noqa: E402
 
 
 def linear_pair(batch: int, n_in: int, n_out: int) -> tuple[Callable[[], object], Callable[[], object]]:
@@ -34,8 +34,8 @@ def linear_pair(batch: int, n_in: int, n_out: int) -> tuple[Callable[[], object]
     bias = autograd.tensor(np.zeros(n_out, np.float32), requires_grad=True)
 
     def numpy_linear() -> object:
-        out = x @ weight.data.T
-        out += bias.data
+        out = x @ weight._data.T
+        out += bias._data
         return out
 
     return (lambda: Linear.apply(autograd.from_numpy(x), weight, bias)), numpy_linear

@@ -64,7 +64,7 @@ def measure(sizes: Sequence[int] = (1, 10, 100, 1000), repeats: int = 3) -> list
                 fn, x = curve(size), autograd.tensor(np.array(0.7))
             forward_s, by_columns = _best_time(lambda fn=fn, x=x: jacfwd(fn)(x), repeats)
             reverse_s, by_rows = _best_time(lambda fn=fn, x=x: jacrev(fn)(x), repeats)
-            np.testing.assert_allclose(by_columns.data, by_rows.data, rtol=1e-8, atol=1e-12)
+            np.testing.assert_allclose(by_columns._data, by_rows._data, rtol=1e-8, atol=1e-12)
             passes = {"forward_passes": x.numel(), "reverse_passes": fn(x).numel()}
             rows.append({"function": function, "size": size, "forward_s": forward_s, "reverse_s": reverse_s, **passes})
     return rows

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd.ops import nn as fused
 from autograd.ops.activation import log_softmax, softmax
-from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
+from autograd.ops.elementwise import Dropout, leaky_relu, relu, sigmoid, tanh
 from autograd.ops.embedding import Embedding
+from autograd.ops.linalg import Linear
+from autograd.ops.loss import REDUCTIONS, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from autograd.tensor import Tensor
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -46,8 +47,8 @@ def _shape(x: Any) -> tuple[int, ...]:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
     """input @ weight.T + bias: input (..., in), weight (out, in), bias (out,) -> (..., out), one graph node."""
     if bias is None:
-        return fused.Linear.apply(input, weight)
-    return fused.Linear.apply(input, weight, bias)
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
 
 
 def _check_probability(p: Any, op: str) -> float:
@@ -61,7 +62,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     p = _check_probability(p, "dropout")
     if not training or p == 0:
         return input
-    return fused.Dropout.apply(input, p=p)
+    return Dropout.apply(input, p=p)
 
 
 def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
@@ -107,7 +108,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 # ---- losses -------------------------------------------------------------------------------------------
 def _check_reduction(reduction: str, op: str) -> None:
-    if reduction not in fused.REDUCTIONS:
+    if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
 
 
@@ -184,7 +185,7 @@ def cross_entropy(
             )
     else:
         raise TypeError(f"cross_entropy: expected integer class indices or float probabilities, got {labels.dtype}")
-    return fused.CrossEntropy.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing))
+    return CrossEntropy.apply(input, target, reduction=reduction, label_smoothing=float(label_smoothing))
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -211,11 +212,11 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     probs = _array(input)
     if probs.size and not (probs.min() >= 0 and probs.max() <= 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    return _reduce(fused.BinaryCrossEntropy.apply(input, target), reduction)
+    return _reduce(BinaryCrossEntropy.apply(input, target), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Binary cross-entropy of sigmoid(input), computed from the logits so that large |input| stays finite."""
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    return _reduce(fused.BinaryCrossEntropyWithLogits.apply(input, target), reduction)
+    return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)

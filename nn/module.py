@@ -233,10 +233,10 @@ class Module:
         if target.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.data.dtype.kind == "f":
-                tensor.data = tensor.data.astype(target)
+            if tensor._data.dtype.kind == "f":
+                tensor._data = tensor._data.astype(target)
                 if tensor.grad is not None:
-                    tensor.grad = Tensor(tensor.grad.data.astype(target))
+                    tensor.grad = Tensor(tensor.grad._data.astype(target))
         return self
 
     def float(self) -> Module:
@@ -279,7 +279,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value._data if isinstance(value, Tensor) else value
             if not isinstance(array, (np.ndarray, np.generic)):
                 errors.append(
                     f'While copying the parameter named "{key}", expected a Tensor or array, got '

@@ -18,7 +18,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty((0,), dtype=float32)
         elif isinstance(data, Tensor):
-            array = data.data  # shares memory with the tensor, as in PyTorch
+            array = data._data  # shares memory with the tensor, as in PyTorch
         else:
             array = as_array(data)
         super().__init__(array, requires_grad=requires_grad)

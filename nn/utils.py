@@ -28,11 +28,11 @@ def clip_grad_norm_(
         return Tensor(np.zeros((), dtype=np.float32))
     norm_type = float(norm_type)
     if math.isinf(norm_type):
-        total = max(float(np.abs(g.data).max(initial=0.0)) for g in grads)
+        total = max(float(np.abs(g._data).max(initial=0.0)) for g in grads)
     elif norm_type == 2.0:
-        total = math.sqrt(sum(float(np.vdot(g.data, g.data)) for g in grads))
+        total = math.sqrt(sum(float(np.vdot(g._data, g._data)) for g in grads))
     else:
-        total = sum(float((np.abs(g.data) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
+        total = sum(float((np.abs(g._data) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite ({total}), so it "
@@ -50,4 +50,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     clip_value = float(clip_value)
     with no_grad():
         for g in _grads(parameters):
-            g.copy_(np.clip(g.data, -clip_value, clip_value))
+            g.copy_(np.clip(g._data, -clip_value, clip_value))

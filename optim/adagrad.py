@@ -42,7 +42,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p = param.data
+        p = param._data
         if not state:
             state["step"] = 0
             state["sum"] = Tensor(np.full_like(p, float(group["initial_accumulator_value"])))
@@ -51,7 +51,7 @@ class Adagrad(Optimizer):
         if weight_decay:
             grad = grad + weight_decay * p
         clr = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
-        total = state["sum"].data
+        total = state["sum"]._data
         total += grad * grad
         std = np.sqrt(total)
         std += float(group["eps"])

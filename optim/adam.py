@@ -34,7 +34,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p = param.data
+        p = param._data
         if not state:
             state["step"] = 0
             state["exp_avg"] = Tensor(np.zeros_like(p))
@@ -50,14 +50,14 @@ class Adam(Optimizer):
                 p *= 1.0 - lr * weight_decay
             else:
                 grad = grad + weight_decay * p
-        exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         exp_avg += (1.0 - beta1) * (grad - exp_avg)
         exp_avg_sq *= beta2
         exp_avg_sq += (1.0 - beta2) * grad * grad
         step_size = lr / (1.0 - beta1**step)
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
         if group["amsgrad"]:
-            second_moment = state["max_exp_avg_sq"].data
+            second_moment = state["max_exp_avg_sq"]._data
             np.maximum(second_moment, exp_avg_sq, out=second_moment)
         else:
             second_moment = exp_avg_sq

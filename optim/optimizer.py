@@ -82,12 +82,12 @@ class Optimizer:
                     state = states.get(p)
                     if state is None:
                         state = states[p] = {}
-                    self._update(p, p.grad.data, state, group)
+                    self._update(p, p.grad._data, state, group)
                     p._version[0] = stamp
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        """Apply this optimizer's rule to one parameter, in place on `param.data`."""
+        """Apply this optimizer's rule to one parameter, in place on `param._data`."""
         raise NotImplementedError(f"{type(self).__name__}._update")
 
     # ---- state dicts --------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ class Optimizer:
 def _cast_state(value: Any, param: Tensor, name: str) -> Any:
     """A private copy of a saved state value; floating arrays take the parameter's dtype and must match its shape."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = value.data if isinstance(value, Tensor) else value
+        array = value._data if isinstance(value, Tensor) else value
         if array.dtype.kind == "f":
             if array.ndim and array.shape != param.shape:
                 raise ValueError(

@@ -39,7 +39,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p = param.data
+        p = param._data
         momentum, alpha = float(group["momentum"]), float(group["alpha"])
         if not state:
             state["step"] = 0
@@ -52,11 +52,11 @@ class RMSprop(Optimizer):
         weight_decay = float(group["weight_decay"])
         if weight_decay:
             grad = grad + weight_decay * p
-        square_avg = state["square_avg"].data
+        square_avg = state["square_avg"]._data
         square_avg *= alpha
         square_avg += (1.0 - alpha) * grad * grad
         if group["centered"]:
-            grad_avg = state["grad_avg"].data
+            grad_avg = state["grad_avg"]._data
             grad_avg += (1.0 - alpha) * (grad - grad_avg)
             avg = np.sqrt(square_avg - grad_avg * grad_avg)
         else:
@@ -64,7 +64,7 @@ class RMSprop(Optimizer):
         avg += float(group["eps"])
         lr = float(group["lr"])
         if momentum > 0:
-            buffer = state["momentum_buffer"].data
+            buffer = state["momentum_buffer"]._data
             buffer *= momentum
             buffer += grad / avg
             p -= lr * buffer

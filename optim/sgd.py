@@ -40,7 +40,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p = param.data
+        p = param._data
         weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
         if weight_decay:
             grad = grad + weight_decay * p
@@ -49,7 +49,7 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = state["momentum_buffer"] = Tensor(grad.copy(order="K"))
             else:
-                buffer.data *= momentum
-                axpy(1.0 - float(group["dampening"]), grad, buffer.data)
-            grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
+                buffer._data *= momentum
+                axpy(1.0 - float(group["dampening"]), grad, buffer._data)
+            grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
         axpy(-float(group["lr"]), grad, p)  # p -= lr * grad, without a temporary as large as p

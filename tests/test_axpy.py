@@ -121,7 +121,7 @@ def test_sgd_on_a_large_parameter(options):
     shape = (256, 300)
     assert np.prod(shape) >= axpy_module.BLAS_MIN_SIZE
     w = nn.Parameter(rng.normal(size=shape).astype(np.float32))
-    reference, buffer = w.data.astype(np.float64), None
+    reference, buffer = w._data.astype(np.float64), None
     opt = optim.SGD([w], lr=0.1, **options)
     momentum, dampening = options.get("momentum", 0.0), options.get("dampening", 0.0)
     for _ in range(5):
@@ -133,4 +133,4 @@ def test_sgd_on_a_large_parameter(options):
             buffer = step.copy() if buffer is None else momentum * buffer + (1 - dampening) * step
             step = buffer
         reference -= 0.1 * step
-    np.testing.assert_allclose(w.data, reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w._data, reference, rtol=1e-5, atol=1e-6)

@@ -125,8 +125,8 @@ def test_tensor_dataset_wraps_tensors_and_arrays_without_copy():
     assert len(dataset) == 6
     x1, y1 = dataset[1]
     assert isinstance(x1, Tensor) and isinstance(y1, Tensor)
-    np.testing.assert_array_equal(x1.data, [2.0, 3.0])
-    assert y1.data.shape == () and y1.data == 1 and y1.data.dtype == np.int64
+    np.testing.assert_array_equal(x1._data, [2.0, 3.0])
+    assert y1._data.shape == () and y1._data == 1 and y1._data.dtype == np.int64
 
 
 @pytest.mark.parametrize(
@@ -167,15 +167,15 @@ def test_loader_without_shuffle_keeps_order_and_short_last_batch():
     X = np.arange(20, dtype=np.float32).reshape(10, 2)
     y = np.arange(10, dtype=np.int64)
     batches = list(DataLoader(TensorDataset(X, y), batch_size=4))
-    assert [b[0].data.shape for b in batches] == [(4, 2), (4, 2), (2, 2)]
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
-    assert all(b[1].data.dtype == np.int64 and b[0].data.dtype == np.float32 for b in batches)
+    assert [b[0]._data.shape for b in batches] == [(4, 2), (4, 2), (2, 2)]
+    np.testing.assert_array_equal(np.concatenate([b[1]._data for b in batches]), y)
+    assert all(b[1]._data.dtype == np.int64 and b[0]._data.dtype == np.float32 for b in batches)
 
 
 @requires_tensor
 def test_loader_drop_last_drops_the_short_batch():
     batches = list(DataLoader(TensorDataset(np.arange(10)), batch_size=4, drop_last=True))
-    assert [len(b[0].data) for b in batches] == [4, 4]
+    assert [len(b[0]._data) for b in batches] == [4, 4]
 
 
 @requires_tensor
@@ -191,8 +191,8 @@ def test_loader_yields_every_index_once_per_epoch(n, batch_size, shuffle, drop_l
     dataset = TensorDataset(np.arange(n))
     loader = DataLoader(dataset, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
     for _ in range(2):
-        sizes = [len(batch[0].data) for batch in loader]
-        seen = np.concatenate([batch[0].data for batch in loader] or [np.array([], dtype=int)])
+        sizes = [len(batch[0]._data) for batch in loader]
+        seen = np.concatenate([batch[0]._data for batch in loader] or [np.array([], dtype=int)])
         assert len(sizes) == len(loader)
         assert all(size == batch_size for size in sizes[:-1])
         if drop_last:
@@ -203,7 +203,7 @@ def test_loader_yields_every_index_once_per_epoch(n, batch_size, shuffle, drop_l
 
 
 def epoch_order(loader: DataLoader) -> list[int]:
-    return [int(i) for batch in loader for i in batch[0].data]
+    return [int(i) for batch in loader for i in batch[0]._data]
 
 
 @requires_tensor
@@ -246,10 +246,10 @@ def test_loader_collates_generic_dataset_by_stacking():
     Tensor = tensor_class()
     x, y = next(iter(DataLoader(RangeDataset(5), batch_size=4)))
     assert isinstance(x, Tensor) and isinstance(y, Tensor)
-    np.testing.assert_array_equal(x.data, [[0, 0], [1, -1], [2, -2], [3, -3]])
-    assert x.data.dtype == np.float32
-    np.testing.assert_array_equal(y.data, [0, 1, 2, 0])
-    assert y.data.dtype == np.int64
+    np.testing.assert_array_equal(x._data, [[0, 0], [1, -1], [2, -2], [3, -3]])
+    assert x._data.dtype == np.float32
+    np.testing.assert_array_equal(y._data, [0, 1, 2, 0])
+    assert y._data.dtype == np.int64
 
 
 @requires_tensor
@@ -262,7 +262,7 @@ def test_loader_collates_dicts_and_rejects_ragged_samples():
             return 4
 
     batch = next(iter(DataLoader(DictDataset(), batch_size=2)))
-    assert batch["x"].data.shape == (2, 2) and batch["y"].data.tolist() == [0, 1]
+    assert batch["x"]._data.shape == (2, 2) and batch["y"]._data.tolist() == [0, 1]
     with pytest.raises(ValueError, match="different shapes"):
         list(DataLoader(DictDataset(), batch_size=4))
 
@@ -286,9 +286,9 @@ def test_fashion_mnist_dataset_batches(tmp_path):
     dataset = FashionMNIST(write_files(tmp_path, fake_fashion_files()), train=False)
     assert len(dataset) == 5 and dataset.images.shape == (5, 1, 28, 28) and dataset.labels.dtype == np.int64
     image, label = dataset[2]
-    assert image.data.shape == (1, 28, 28) and int(label.data) == 2
+    assert image._data.shape == (1, 28, 28) and int(label._data) == 2
     x, y = next(iter(DataLoader(dataset, batch_size=4)))
-    assert x.data.shape == (4, 1, 28, 28) and y.data.tolist() == [0, 1, 2, 3]
+    assert x._data.shape == (4, 1, 28, 28) and y._data.tolist() == [0, 1, 2, 3]
 
 
 def test_missing_directory_says_what_to_do(tmp_path):

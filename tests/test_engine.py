@@ -39,11 +39,11 @@ def test_second_derivative_of_cube_is_6x(value):
     x = leaf(value)
     (dx,) = autograd.grad(x**3, x, create_graph=True)
     assert dx.requires_grad
-    np.testing.assert_allclose(dx.data, 3 * value**2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx._data, 3 * value**2, rtol=1e-12, atol=1e-12)
     (dxx,) = autograd.grad(dx, x, create_graph=True)
-    np.testing.assert_allclose(dxx.data, 6 * value, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dxx._data, 6 * value, rtol=1e-12, atol=1e-12)
     (dxxx,) = autograd.grad(dxx, x)
-    np.testing.assert_allclose(dxxx.data, 6.0)
+    np.testing.assert_allclose(dxxx._data, 6.0)
 
 
 def test_second_derivative_through_backward_create_graph():
@@ -53,7 +53,7 @@ def test_second_derivative_through_backward_create_graph():
     assert first.requires_grad
     x.grad = None
     first.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+    np.testing.assert_allclose(x.grad._data, 6 * x._data)
 
 
 def _hvp_function(x, matrix):
@@ -70,14 +70,14 @@ def test_hessian_vector_product_matches_finite_differences_of_the_gradient(data)
     def gradient(values):
         x = leaf(values)
         (g,) = autograd.grad(_hvp_function(x, matrix), x)
-        return g.data
+        return g._data
 
     x = leaf(x0)
     (g,) = autograd.grad(_hvp_function(x, matrix), x, create_graph=True)
     (hvp,) = autograd.grad((g * autograd.tensor(v)).sum(), x)
     eps = 1e-5
     expected = (gradient(x0 + eps * v) - gradient(x0 - eps * v)) / (2 * eps)
-    np.testing.assert_allclose(hvp.data, expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(hvp._data, expected, rtol=1e-6, atol=1e-7)
 
 
 COMPOSITIONS = {
@@ -130,15 +130,15 @@ def test_grad_with_grad_outputs():
     x = leaf([1.0, 2.0, 3.0])
     weights = np.array([1.0, -2.0, 0.5])
     (g,) = autograd.grad(x**2, x, grad_outputs=autograd.tensor(weights))
-    np.testing.assert_allclose(g.data, 2 * x.data * weights)
+    np.testing.assert_allclose(g._data, 2 * x._data * weights)
     (g,) = autograd.grad([x**2], [x], grad_outputs=[autograd.tensor(weights)])
-    np.testing.assert_allclose(g.data, 2 * x.data * weights)
+    np.testing.assert_allclose(g._data, 2 * x._data * weights)
 
 
 def test_grad_of_several_outputs_sums_their_contributions():
     x = leaf([1.0, 2.0])
     (g,) = autograd.grad([(x**2).sum(), (3 * x).sum()], x)
-    np.testing.assert_allclose(g.data, 2 * x.data + 3)
+    np.testing.assert_allclose(g._data, 2 * x._data + 3)
 
 
 def test_grad_allow_unused():
@@ -146,7 +146,7 @@ def test_grad_allow_unused():
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         autograd.grad((x * 2).sum(), [x, unused])
     gx, gu = autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
-    np.testing.assert_allclose(gx.data, [2.0, 2.0])
+    np.testing.assert_allclose(gx._data, [2.0, 2.0])
     assert gu is None
 
 
@@ -155,8 +155,8 @@ def test_grad_with_respect_to_a_non_leaf():
     y = x * 3
     z = (y**2).sum()
     gy, gx = autograd.grad(z, [y, x])
-    np.testing.assert_allclose(gy.data, 2 * y.data)
-    np.testing.assert_allclose(gx.data, 6 * y.data)
+    np.testing.assert_allclose(gy._data, 2 * y._data)
+    np.testing.assert_allclose(gx._data, 6 * y._data)
 
 
 def test_grad_leaves_every_grad_attribute_untouched():
@@ -165,9 +165,9 @@ def test_grad_leaves_every_grad_attribute_untouched():
     w.grad = autograd.tensor(np.array([7.0, 7.0]))
     y = x * w
     (gx,) = autograd.grad((y * y).sum(), [x])
-    np.testing.assert_allclose(gx.data, 2 * y.data * w.data)
+    np.testing.assert_allclose(gx._data, 2 * y._data * w._data)
     assert x.grad is None
-    np.testing.assert_array_equal(w.grad.data, [7.0, 7.0])
+    np.testing.assert_array_equal(w.grad._data, [7.0, 7.0])
 
 
 def test_grad_result_is_not_aliased_with_the_graph():
@@ -175,8 +175,8 @@ def test_grad_result_is_not_aliased_with_the_graph():
     y = x * 1
     out = y + y.detach()
     g1, g2 = autograd.grad(out.sum(), [x, y], retain_graph=True)
-    g1.data[...] = 100
-    np.testing.assert_array_equal(g2.data, [1.0, 1.0])
+    g1._data[...] = 100
+    np.testing.assert_array_equal(g2._data, [1.0, 1.0])
 
 
 # ---- accumulation ---------------------------------------------------------------------------------------------
@@ -186,11 +186,11 @@ def test_gradients_accumulate_across_backward_calls():
     x = leaf([1.0, 2.0])
     (x * x).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+    np.testing.assert_allclose(x.grad._data, 4 * x._data)
     y = (3 * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 4 * x.data + 6)
+    np.testing.assert_allclose(x.grad._data, 4 * x._data + 6)
 
 
 def test_a_node_used_many_times_accumulates_every_use():
@@ -199,7 +199,7 @@ def test_a_node_used_many_times_accumulates_every_use():
     for _ in range(99):
         total = total + x
     (total * x).sum().backward()  # d/dx 100 x^2
-    np.testing.assert_allclose(x.grad.data, 200 * x.data)
+    np.testing.assert_allclose(x.grad._data, 200 * x._data)
 
 
 def test_diamond_graph_gradient():
@@ -209,7 +209,7 @@ def test_diamond_graph_gradient():
     c = a.exp()
     (b + c).backward()
     expected = (2 * np.sin(0.7) + np.exp(np.sin(0.7))) * np.cos(0.7)
-    np.testing.assert_allclose(x.grad.data, expected)
+    np.testing.assert_allclose(x.grad._data, expected)
 
 
 DAG_OPS = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sin": lambda a, b: a.sin()}
@@ -279,7 +279,7 @@ def test_gradients_overwritten_in_place_equal_copied_ones(plan, data):
         leaves = [leaf(row) for row in data]
         # only the last value, times weights so that its node receives an array of its own: many nodes have one use
         (dag(leaves, plan, OWNING_OPS)[-1] * autograd.tensor(np.arange(1.0, 5.0))).sum().backward()
-        return [np.zeros(4) if x.grad is None else x.grad.data for x in leaves]  # an unused leaf has no .grad
+        return [np.zeros(4) if x.grad is None else x.grad._data for x in leaves]  # an unused leaf has no .grad
 
     in_place = leaf_grads()
     with mock.patch.object(elementwise, "owned", lambda g: False):
@@ -300,23 +300,23 @@ def test_a_hook_keeps_the_gradient_it_was_shown():
     seen = []
     out.register_hook(seen.append)
     loss.backward()
-    np.testing.assert_array_equal(seen[0].data, [4.0, 5.0, 6.0])
-    np.testing.assert_array_equal(x.grad.data, [0.0, 5.0, 6.0])
+    np.testing.assert_array_equal(seen[0]._data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 5.0, 6.0])
 
 
 def test_retain_grad_keeps_the_gradient_before_the_mask():
     x, out, loss = relu_graph()
     out.retain_grad()
     loss.backward()
-    np.testing.assert_array_equal(out.grad.data, [4.0, 5.0, 6.0])
-    np.testing.assert_array_equal(x.grad.data, [0.0, 5.0, 6.0])
+    np.testing.assert_array_equal(out.grad._data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 5.0, 6.0])
 
 
 def test_grad_returns_the_gradient_before_the_mask():
     x, out, loss = relu_graph()
     g_out, g_x = autograd.grad(loss, [out, x])
-    np.testing.assert_array_equal(g_out.data, [4.0, 5.0, 6.0])
-    np.testing.assert_array_equal(g_x.data, [0.0, 5.0, 6.0])
+    np.testing.assert_array_equal(g_out._data, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(g_x._data, [0.0, 5.0, 6.0])
 
 
 def test_million_op_chain_backward():
@@ -348,9 +348,9 @@ def test_second_backward_with_retain_graph_accumulates():
     x = leaf([0.5, 1.5])
     y = (x * x.exp()).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad._data.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad._data, 2 * first)
 
 
 class Tracked(np.ndarray):
@@ -366,8 +366,8 @@ def test_graph_is_freed_by_reference_counting_after_backward():
         m = k @ x.T
         out = m.sum()
         intermediates = [h, k, m]
-        assert all(isinstance(t.data, Tracked) for t in intermediates)
-        refs = [weakref.ref(t) for t in intermediates] + [weakref.ref(t.data) for t in intermediates]
+        assert all(isinstance(t._data, Tracked) for t in intermediates)
+        refs = [weakref.ref(t) for t in intermediates] + [weakref.ref(t._data) for t in intermediates]
         refs += [weakref.ref(t.grad_fn) for t in [*intermediates, out]]
         out.backward()
         del h, k, m, out, intermediates
@@ -423,7 +423,7 @@ def test_graph_is_freed_by_reference_counting_in_every_mode(build):
         x = autograd.Tensor(np.array([0.5, 1.0]).view(Tracked), requires_grad=True)
         tensors = build(x)
         refs = [weakref.ref(t) for t in tensors] + [weakref.ref(t.grad_fn) for t in tensors]
-        refs += [weakref.ref(t.data) for t in tensors if isinstance(t.data, Tracked)]
+        refs += [weakref.ref(t._data) for t in tensors if isinstance(t._data, Tracked)]
         del tensors
         assert all(r() is None for r in refs)
     finally:
@@ -537,11 +537,11 @@ def test_grad_mode_is_restored_after_an_exception():
 def test_leaf_hook_reads_the_total_gradient_once():
     x = leaf([1.0, 2.0])
     seen = []
-    x.register_hook(lambda g: seen.append(g.data.copy()))
+    x.register_hook(lambda g: seen.append(g._data.copy()))
     (x * 2 + x * 3).sum().backward()
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0], [5.0, 5.0])
-    np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
+    np.testing.assert_allclose(x.grad._data, [5.0, 5.0])
 
 
 def test_a_leaf_hook_keeps_the_gradient_it_was_shown():
@@ -550,25 +550,25 @@ def test_a_leaf_hook_keeps_the_gradient_it_was_shown():
     x.register_hook(seen.append)
     (x * 3).sum().backward()
     (x * 3).sum().backward()  # accumulates into x.grad, which must not be the array the hook kept
-    np.testing.assert_array_equal(seen[0].data, [3.0, 3.0])
-    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+    np.testing.assert_array_equal(seen[0]._data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._data, [6.0, 6.0])
 
 
 def test_hook_replaces_the_gradient():
     x = leaf([1.0, 2.0])
     x.register_hook(lambda g: g * 10)
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 20 * x.data)
+    np.testing.assert_allclose(x.grad._data, 20 * x._data)
 
 
 def test_non_leaf_hook_changes_what_flows_upstream():
     x = leaf([1.0, 2.0])
     y = x * 3
     seen = []
-    y.register_hook(lambda g: seen.append(g.data.copy()) or g * 0.5)
+    y.register_hook(lambda g: seen.append(g._data.copy()) or g * 0.5)
     (y * y).sum().backward()
-    np.testing.assert_allclose(seen[0], 2 * y.data)
-    np.testing.assert_allclose(x.grad.data, 0.5 * 2 * y.data * 3)
+    np.testing.assert_allclose(seen[0], 2 * y._data)
+    np.testing.assert_allclose(x.grad._data, 0.5 * 2 * y._data * 3)
 
 
 def test_hook_removal_handle():
@@ -580,7 +580,7 @@ def test_hook_removal_handle():
     x.grad = None
     (x * 1).sum().backward()
     assert calls == [1]
-    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(x.grad._data, [1.0, 1.0])
 
 
 def test_hooks_run_in_registration_order():
@@ -588,7 +588,7 @@ def test_hooks_run_in_registration_order():
     x.register_hook(lambda g: g + 1)
     x.register_hook(lambda g: g * 10)
     (x * 1).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [20.0])
+    np.testing.assert_allclose(x.grad._data, [20.0])
 
 
 def test_hooks_apply_to_autograd_grad_like_pytorch():
@@ -597,8 +597,8 @@ def test_hooks_apply_to_autograd_grad_like_pytorch():
     y = x * 3
     y.register_hook(lambda g: g * 100)
     gx, gy = autograd.grad((y * y).sum(), [x, y])
-    np.testing.assert_allclose(gy.data, 2 * y.data)  # a non-leaf input: the gradient reaching it, before its hooks
-    np.testing.assert_allclose(gx.data, 2 * y.data * 100 * 3 * 10)  # a leaf: after its own hooks
+    np.testing.assert_allclose(gy._data, 2 * y._data)  # a non-leaf input: the gradient reaching it, before its hooks
+    np.testing.assert_allclose(gx._data, 2 * y._data * 100 * 3 * 10)  # a leaf: after its own hooks
     assert x.grad is None
 
 
@@ -609,12 +609,12 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     y.retain_grad()
     out = (y * y + z).sum()
     out.backward(retain_graph=True)
-    np.testing.assert_allclose(y.grad.data, 2 * y.data)
+    np.testing.assert_allclose(y.grad._data, 2 * y._data)
     assert z.grad is None
     out.backward()
-    np.testing.assert_allclose(y.grad.data, 4 * y.data)
+    np.testing.assert_allclose(y.grad._data, 4 * y._data)
     x.retain_grad()  # a leaf already keeps its gradient
-    np.testing.assert_allclose(x.grad.data, 2 * (2 * y.data * 3 + 4))
+    np.testing.assert_allclose(x.grad._data, 2 * (2 * y._data * 3 + 4))
 
 
 # ---- in-place updates ---------------------------------------------------------------------------------------------
@@ -638,13 +638,13 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
 def test_in_place_update_of_a_leaf_under_no_grad(update, expected):
     values = np.array([1.0, 2.0, 3.0])
     p = leaf(values)
-    data = p.data
+    data = p._data
     with autograd.no_grad():
         result = update(p)
     assert result is p
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
-    assert p.data is data, "updated in place, in the same buffer"
-    np.testing.assert_allclose(p.data, expected(values))
+    assert p._data is data, "updated in place, in the same buffer"
+    np.testing.assert_allclose(p._data, expected(values))
 
 
 def test_in_place_python_operators_keep_the_tensor_object():
@@ -656,7 +656,7 @@ def test_in_place_python_operators_keep_the_tensor_object():
         p *= 2
         p /= 3
     assert p is before
-    np.testing.assert_allclose(p.data, (np.array([1.0, 2.0]) + 1 - 0.5) * 2 / 3)
+    np.testing.assert_allclose(p._data, (np.array([1.0, 2.0]) + 1 - 0.5) * 2 / 3)
 
 
 @pytest.mark.parametrize(
@@ -676,7 +676,7 @@ def test_in_place_update_of_a_leaf_requiring_grad_raises_outside_no_grad(update)
     p = leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="leaf"):
         update(p)
-    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+    np.testing.assert_array_equal(p._data, [1.0, 2.0])
 
 
 def test_d2l_hand_written_sgd_matches_numpy():
@@ -685,9 +685,9 @@ def test_d2l_hand_written_sgd_matches_numpy():
     labels = features @ np.array([2.0, -3.4]) + 4.2 + 0.01 * rng.standard_normal(20)
     w = autograd.tensor(rng.normal(0, 0.01, (2, 1)), requires_grad=True)
     b = autograd.zeros(1, dtype=autograd.float64, requires_grad=True)
-    w_np, b_np = w.data.copy(), b.data.copy()
+    w_np, b_np = w._data.copy(), b._data.copy()
     lr, batch_size = 0.03, 10
-    w_buffer = w.data
+    w_buffer = w._data
     for _epoch in range(3):
         for start in range(0, 20, batch_size):
             x, y = features[start : start + batch_size], labels[start : start + batch_size].reshape(-1, 1)
@@ -700,10 +700,10 @@ def test_d2l_hand_written_sgd_matches_numpy():
             residual = x @ w_np + b_np - y
             w_np = w_np - lr * (x.T @ residual) / batch_size
             b_np = b_np - lr * residual.sum(axis=0) / batch_size
-            np.testing.assert_allclose(w.data, w_np, rtol=1e-12)
-            np.testing.assert_allclose(b.data, b_np, rtol=1e-12)
-            assert not np.any(w.grad.data) and not np.any(b.grad.data)
-    assert w.data is w_buffer and w.is_leaf
+            np.testing.assert_allclose(w._data, w_np, rtol=1e-12)
+            np.testing.assert_allclose(b._data, b_np, rtol=1e-12)
+            assert not np.any(w.grad._data) and not np.any(b.grad._data)
+    assert w._data is w_buffer and w.is_leaf
 
 
 def test_in_place_on_a_non_leaf_is_recorded():
@@ -809,13 +809,13 @@ def test_view_shares_memory_or_raises_as_in_pytorch():
     x = leaf(np.arange(6.0).reshape(2, 3))
     with autograd.no_grad():
         x.view(3, 2)[0, 0] = 7.0  # a view writes through to its base
-    assert x.data[0, 0] == 7.0
+    assert x._data[0, 0] == 7.0
     assert x.view_as(leaf(np.zeros(6))).shape == (6,)
     with pytest.raises(RuntimeError, match=r"view size is not compatible .*Use \.reshape"):
         x.T.view(-1)
     with pytest.raises(RuntimeError, match="view size is not compatible"):
         x.T.view_as(leaf(np.zeros(6)))
-    np.testing.assert_array_equal(x.T.reshape(-1).data, x.data.T.reshape(-1))  # reshape copies instead
+    np.testing.assert_array_equal(x.T.reshape(-1)._data, x._data.T.reshape(-1))  # reshape copies instead
 
 
 def test_an_in_place_update_of_a_reshaped_copy_leaves_its_input_alone():
@@ -825,8 +825,8 @@ def test_an_in_place_update_of_a_reshaped_copy_leaves_its_input_alone():
     copy = h.T.reshape(-1)  # not contiguous: a copy, with its own version counter
     copy += 1
     out.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * x.data)
-    assert h.data[0, 1] == 2.0
+    np.testing.assert_allclose(x.grad._data, 2 * x._data)
+    assert h._data[0, 1] == 2.0
 
 
 OPS_TO_MODIFY_AROUND = {
@@ -914,7 +914,7 @@ def test_in_place_modification_never_gives_a_wrong_gradient(name, kind, values):
     except RuntimeError as err:
         assert "modified by an in-place operation" in str(err)
         return
-    np.testing.assert_allclose(x.grad.data, reference.grad.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, reference.grad._data, rtol=1e-12, atol=1e-12)
 
 
 def test_modifying_a_tensor_not_saved_by_the_graph_is_fine():
@@ -924,7 +924,7 @@ def test_modifying_a_tensor_not_saved_by_the_graph_is_fine():
     with autograd.no_grad():
         h += 5
     out.backward()
-    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(x.grad._data, [1.0, 1.0])
 
 
 @pytest.mark.xfail(
@@ -937,7 +937,7 @@ def test_view_of_a_non_leaf_sees_an_in_place_update_of_its_base():
     y = x * 1
     view = y[:2]
     y += 1
-    np.testing.assert_allclose(view.data, [2.0, 3.0])
+    np.testing.assert_allclose(view._data, [2.0, 3.0])
 
 
 # ---- .grad buffers are private -----------------------------------------------------------------------------------
@@ -963,14 +963,14 @@ def test_grad_buffers_are_not_aliased_between_leaves(name):
     out = GRAPHS[name](a, b)
     gradient = autograd.tensor(np.ones(out.shape))
     out.backward(gradient)
-    b_grad = b.grad.data.copy()
+    b_grad = b.grad._data.copy()
     a.grad.zero_()
-    np.testing.assert_array_equal(b.grad.data, b_grad)
-    a.grad.data += 5
-    np.testing.assert_array_equal(b.grad.data, b_grad)
-    np.testing.assert_array_equal(gradient.data, np.ones(out.shape))
+    np.testing.assert_array_equal(b.grad._data, b_grad)
+    a.grad._data += 5
+    np.testing.assert_array_equal(b.grad._data, b_grad)
+    np.testing.assert_array_equal(gradient._data, np.ones(out.shape))
     b.grad.zero_()
-    assert np.all(a.grad.data >= 5)
+    assert np.all(a.grad._data >= 5)
 
 
 def test_grad_buffer_is_not_the_gradient_passed_to_backward():
@@ -978,11 +978,11 @@ def test_grad_buffer_is_not_the_gradient_passed_to_backward():
     gradient = autograd.tensor(np.array([1.0, 1.0]))
     (x * 1).backward(gradient)
     x.grad.zero_()
-    np.testing.assert_array_equal(gradient.data, [1.0, 1.0])
+    np.testing.assert_array_equal(gradient._data, [1.0, 1.0])
     x.grad = None
     x.backward(gradient)
-    x.grad.data[0] = 50
-    np.testing.assert_array_equal(gradient.data, [1.0, 1.0])
+    x.grad._data[0] = 50
+    np.testing.assert_array_equal(gradient._data, [1.0, 1.0])
 
 
 @given(st.data())
@@ -1003,7 +1003,7 @@ def test_gradients_have_their_inputs_dtype_in_a_mixed_precision_graph():
     assert y.dtype == np.float64
     gx, gh = autograd.grad((y**2).sum(), [x, h], retain_graph=True)
     assert gx.dtype == np.float32 and gh.dtype == np.float32
-    np.testing.assert_allclose(gh.data, 2 * h.data * np.array([0.25, 4.0]), rtol=1e-6)
+    np.testing.assert_allclose(gh._data, 2 * h._data * np.array([0.25, 4.0]), rtol=1e-6)
     (y**2).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_allclose(x.grad.data, gx.data)
+    np.testing.assert_allclose(x.grad._data, gx._data)

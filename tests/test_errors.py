@@ -164,7 +164,7 @@ def test_mixing_a_tensor_with_an_unsupported_object_raises_type_error(name, othe
     with autograd.no_grad():
         with pytest.raises(TypeError):
             BINARY[name](t, other)
-    np.testing.assert_array_equal(t.data, [1.0, 1.0])
+    np.testing.assert_array_equal(t._data, [1.0, 1.0])
 
 
 @pytest.mark.parametrize("data", ["text", ["a", "b"], [["a"]], {"a": 1}, None, object(), [1.0, "a"]])
@@ -241,19 +241,19 @@ def test_repeated_dims_are_rejected():
 
 
 def _state(t):
-    grad_values = None if t.grad is None else t.grad.data.copy()
-    return t.data.copy(), t.data, t._version[0], t.grad_fn, t.requires_grad, t.grad, grad_values
+    grad_values = None if t.grad is None else t.grad._data.copy()
+    return t._data.copy(), t._data, t._version[0], t.grad_fn, t.requires_grad, t.grad, grad_values
 
 
 def _assert_unchanged(t, before):
     values, buffer, version, grad_fn, requires_grad, grad, grad_values = before
-    np.testing.assert_array_equal(t.data, values)
-    assert t.data is buffer
+    np.testing.assert_array_equal(t._data, values)
+    assert t._data is buffer
     assert t._version[0] == version
     assert t.grad_fn is grad_fn and t.requires_grad == requires_grad
     assert t.grad is grad
     if grad is not None:
-        np.testing.assert_array_equal(t.grad.data, grad_values)
+        np.testing.assert_array_equal(t.grad._data, grad_values)
 
 
 FAILING_UPDATES = {
@@ -296,7 +296,7 @@ def test_failed_in_place_update_of_a_non_leaf_changes_nothing(name):
         FAILING_UPDATES[name](t)
     _assert_unchanged(t, before)
     t.sum().backward()  # the graph is intact
-    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(x.grad._data, np.full((2, 3), 2.0))
 
 
 def test_in_place_cast_failure_changes_nothing():

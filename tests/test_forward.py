@@ -357,7 +357,7 @@ def _tuple(x: Any) -> tuple[Any, ...]:
 def _central_difference(fn: Callable[..., Any], xs: list[np.ndarray], vs: list[np.ndarray], eps: float = 1e-6):
     plus = _tuple(fn(*(autograd.tensor(x + eps * v) for x, v in zip(xs, vs))))
     minus = _tuple(fn(*(autograd.tensor(x - eps * v) for x, v in zip(xs, vs))))
-    return [(p.data - m.data) / (2 * eps) for p, m in zip(plus, minus)]
+    return [(p._data - m._data) / (2 * eps) for p, m in zip(plus, minus)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -375,16 +375,16 @@ def test_jvp_against_reverse_mode(case: Case, data: Any) -> None:
     reverse_outputs = _tuple(fn(*leaves))
     us = [np.ones(()) if out.ndim == 0 else data.draw(arrays(out.shape, floats(-1, 1))) for out in reverse_outputs]
     for out, reverse_out in zip(outputs, reverse_outputs):
-        np.testing.assert_array_equal(out.data, reverse_out.data)
+        np.testing.assert_array_equal(out._data, reverse_out._data)
     used = [(out, autograd.tensor(u)) for out, u in zip(reverse_outputs, us) if out.requires_grad]
     grads = autograd.grad([o for o, _ in used], leaves, [u for _, u in used], allow_unused=True) if used else []
-    forward_side = sum(float(np.sum(u * t.data)) for u, t in zip(us, tangents))
-    reverse_side = sum(float(np.sum(g.data * v)) for g, v in zip(grads, vs) if g is not None)
+    forward_side = sum(float(np.sum(u * t._data)) for u, t in zip(us, tangents))
+    reverse_side = sum(float(np.sum(g._data * v)) for g, v in zip(grads, vs) if g is not None)
     assert math.isclose(forward_side, reverse_side, rel_tol=case.rtol, abs_tol=case.rtol)
 
     if case.smooth:
         for numeric, tangent in zip(_central_difference(fn, xs, vs), tangents):
-            np.testing.assert_allclose(tangent.data, numeric, rtol=1e-5, atol=1e-5)
+            np.testing.assert_allclose(tangent._data, numeric, rtol=1e-5, atol=1e-5)
 
 
 def _function_classes() -> list[type]:
@@ -470,7 +470,7 @@ def test_jacfwd_equals_jacrev(drawn: tuple[np.ndarray, Callable[..., Any]]) -> N
     by_columns = forward.jacfwd(fn)(autograd.tensor(x))
     by_rows = forward.jacrev(fn)(autograd.tensor(x))
     assert by_columns.shape == by_rows.shape == fn(autograd.tensor(x)).shape + x.shape
-    np.testing.assert_allclose(by_columns.data, by_rows.data, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(by_columns._data, by_rows._data, rtol=1e-9, atol=1e-12)
 
 
 @given(compositions(SMOOTH_STEPS, {"sum": ENDINGS["sum"], "logsumexp": ENDINGS["logsumexp"]}))
@@ -479,8 +479,8 @@ def test_hessian_forward_over_reverse_equals_reverse_over_reverse(drawn: tuple[n
     h = forward.hessian(fn)(autograd.tensor(x))
     assert h.shape == x.shape + x.shape
     reverse_over_reverse = forward.jacrev(forward.jacrev(fn))(autograd.tensor(x))
-    np.testing.assert_allclose(h.data, reverse_over_reverse.data, rtol=1e-8, atol=1e-10)
-    flat = h.data.reshape(x.size, x.size)
+    np.testing.assert_allclose(h._data, reverse_over_reverse._data, rtol=1e-8, atol=1e-10)
+    flat = h._data.reshape(x.size, x.size)
     np.testing.assert_allclose(flat, flat.T, rtol=1e-8, atol=1e-10)
 
 
@@ -493,8 +493,8 @@ def test_jacobians_with_several_arguments() -> None:
     for jacobian in (forward.jacfwd, forward.jacrev):
         jx, jy = jacobian(fn, argnums=(0, 1))(x, y)
         assert jx.shape == (2, 3, 3) and jy.shape == (2, 3, 2, 1)
-        np.testing.assert_allclose(jacobian(fn, argnums=1)(x, y).data, jy.data)
-    np.testing.assert_allclose(forward.jacfwd(fn, (0, 1))(x, y)[1].data, forward.jacrev(fn, (0, 1))(x, y)[1].data)
+        np.testing.assert_allclose(jacobian(fn, argnums=1)(x, y)._data, jy._data)
+    np.testing.assert_allclose(forward.jacfwd(fn, (0, 1))(x, y)[1]._data, forward.jacrev(fn, (0, 1))(x, y)[1]._data)
 
 
 def test_jacobian_shapes_at_the_edges() -> None:
@@ -520,18 +520,18 @@ def test_hessian_matches_torch() -> None:
         return torch.logsumexp((t.tanh() * t) @ torch.tensor(w), 0) + (t.sin() ** 2).sum()
 
     expected = torch.autograd.functional.hessian(f_torch, torch.tensor(x)).numpy()
-    np.testing.assert_allclose(forward.hessian(f_ours)(autograd.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(forward.hessian(f_ours)(autograd.tensor(x))._data, expected, rtol=1e-10, atol=1e-12)
 
 
 # ---- the forward-mode API ---------------------------------------------------------------------------------------
 def test_jvp_with_tuple_outputs_and_a_constant_input() -> None:
     x, y = autograd.tensor(np.array([1.0, 2.0])), autograd.tensor(np.array([3.0, 4.0]))
     (s, p), (ts, tp) = forward.jvp(lambda a, b: (a + b, a * b), (x, y), (np.array([1.0, 0.0]), None))
-    np.testing.assert_array_equal(s.data, [4.0, 6.0])
-    np.testing.assert_array_equal(ts.data, [1.0, 0.0])
-    np.testing.assert_array_equal(tp.data, [3.0, 0.0])
+    np.testing.assert_array_equal(s._data, [4.0, 6.0])
+    np.testing.assert_array_equal(ts._data, [1.0, 0.0])
+    np.testing.assert_array_equal(tp._data, [3.0, 0.0])
     _, unrelated = forward.jvp(lambda a: autograd.tensor(np.ones(2)), x, np.ones(2))
-    np.testing.assert_array_equal(unrelated.data, [0.0, 0.0])
+    np.testing.assert_array_equal(unrelated._data, [0.0, 0.0])
 
 
 def test_float32_tangents_stay_float32() -> None:
@@ -546,18 +546,18 @@ def test_jvp_outputs_stay_in_the_reverse_graph() -> None:
     out, tangent = forward.jvp(lambda t: (t * w).sum(), autograd.tensor(x), np.array([1.0, 1.0]))
     assert tangent.item() == 1.0
     out.backward()
-    np.testing.assert_array_equal(w.grad.data, x)
+    np.testing.assert_array_equal(w.grad._data, x)
 
 
 def test_vjp_returns_one_gradient_per_primal() -> None:
     x, y = autograd.tensor(np.array([1.0, 2.0])), autograd.tensor(np.array(3.0))
     out, vjp_fn = forward.vjp(lambda a, b: a * b, (x, y))
     gx, gy = vjp_fn(autograd.tensor(np.array([1.0, 10.0])))
-    np.testing.assert_array_equal(gx.data, [3.0, 30.0])
+    np.testing.assert_array_equal(gx._data, [3.0, 30.0])
     assert gy.item() == 21.0
     assert vjp_fn(np.array([1.0, 0.0]))[1].item() == 1.0  # callable again: the graph is kept
     _, constant_fn = forward.vjp(lambda a: autograd.tensor(np.ones(2)), x)
-    np.testing.assert_array_equal(constant_fn(np.ones(2))[0].data, [0.0, 0.0])
+    np.testing.assert_array_equal(constant_fn(np.ones(2))[0]._data, [0.0, 0.0])
 
 
 def test_dual_tensors_by_hand() -> None:
@@ -565,8 +565,8 @@ def test_dual_tensors_by_hand() -> None:
         x = forward.make_dual(autograd.tensor(np.array([0.0, 1.0])), np.array([1.0, 2.0]))
         y = x.exp()
         primal, tangent = forward.unpack_dual(y)
-        np.testing.assert_allclose(tangent.data, np.exp([0.0, 1.0]) * [1.0, 2.0])
-        np.testing.assert_array_equal(primal.data, y.data)
+        np.testing.assert_allclose(tangent._data, np.exp([0.0, 1.0]) * [1.0, 2.0])
+        np.testing.assert_array_equal(primal._data, y._data)
         assert forward.unpack_dual(primal).tangent is None
         assert forward.unpack_dual(autograd.tensor([1.0])).tangent is None
 
@@ -604,9 +604,9 @@ def test_reverse_over_reverse_through_vjp() -> None:
     """jacrev of jacrev records the inner backward pass (create_graph) when its input requires grad."""
     x = autograd.tensor(np.array([0.2, -0.4, 0.9]))
     fn = lambda t: (t.sin() * t).sum()  # noqa: E731
-    expected = np.diag(2 * np.cos(x.data) - x.data * np.sin(x.data))
-    np.testing.assert_allclose(forward.jacrev(forward.jacrev(fn))(x).data, expected, rtol=1e-12)
-    np.testing.assert_allclose(forward.hessian(fn)(x).data, expected, rtol=1e-12)
+    expected = np.diag(2 * np.cos(x._data) - x._data * np.sin(x._data))
+    np.testing.assert_allclose(forward.jacrev(forward.jacrev(fn))(x)._data, expected, rtol=1e-12)
+    np.testing.assert_allclose(forward.hessian(fn)(x)._data, expected, rtol=1e-12)
 
 
 # ---- dual numbers -----------------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def test_zero_grad_to_none_and_to_zeros():
     net(autograd.ones(1, 3)).sum().backward()
     grad = net.weight.grad
     net.zero_grad(set_to_none=False)
-    assert net.weight.grad is grad and not grad.data.any()
+    assert net.weight.grad is grad and not grad._data.any()
     net.zero_grad()
     assert net.weight.grad is None and net.bias.grad is None
 
@@ -129,8 +129,8 @@ def test_requires_grad_and_dtype_conversion():
 def test_deepcopy_gives_an_independent_module():
     net = Block()
     clone = copy.deepcopy(net)
-    clone.hidden.weight.data += 1
-    assert not np.allclose(clone.hidden.weight.data, net.hidden.weight.data)
+    clone.hidden.weight._data += 1
+    assert not np.allclose(clone.hidden.weight._data, net.hidden.weight._data)
     assert [n for n, _ in clone.named_parameters()] == [n for n, _ in net.named_parameters()]
     assert clone.hidden.weight is clone._modules["hidden"]._parameters["weight"]
 
@@ -170,7 +170,7 @@ def test_state_dict_holds_detached_tensors_sharing_memory():
     net = Block()
     state = net.state_dict()
     assert list(state) == ["scale", "hidden.weight", "hidden.bias", "out.weight"]  # own entries first
-    assert np.shares_memory(state["hidden.weight"].data, net.hidden.weight.data)
+    assert np.shares_memory(state["hidden.weight"]._data, net.hidden.weight._data)
     assert not state["hidden.weight"].requires_grad
     net.register_buffer("running", autograd.zeros(1), persistent=False)
     assert "running" not in net.state_dict()
@@ -181,17 +181,17 @@ def test_load_state_dict_copies_values():
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
-    assert not np.shares_memory(source.hidden.weight.data, target.hidden.weight.data)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=name)
+    assert not np.shares_memory(source.hidden.weight._data, target.hidden.weight._data)
 
 
 def _snapshot(net):
-    return {k: v.data.copy() for k, v in net.state_dict().items()}
+    return {k: v._data.copy() for k, v in net.state_dict().items()}
 
 
 def _assert_unchanged(net, before):
     for key, value in net.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value._data, before[key])
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_load_state_dict_accepts_arrays_and_casts_to_the_parameter_dtype():
     net = nn.Linear(2, 1)
     net.load_state_dict({"weight": np.array([[1.0, 2.0]]), "bias": np.array([3.0])})
     assert net.weight.dtype == np.float32
-    np.testing.assert_array_equal(net(autograd.ones(1, 2)).data, [[6.0]])
+    np.testing.assert_array_equal(net(autograd.ones(1, 2))._data, [[6.0]])
 
 
 # ---- saving and loading ---------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def test_save_and_load_a_model_state_dict(tmp_path):
     other = Block()
     other.load_state_dict(loaded)
     x = autograd.randn(5, 3)
-    np.testing.assert_array_equal(other(x).data, net(x).data)
+    np.testing.assert_array_equal(other(x)._data, net(x)._data)
     with np.load(path, allow_pickle=False) as archive:  # the file is readable without pickle
         assert "__structure__" in archive.files
 
@@ -264,7 +264,7 @@ def test_save_round_trips_nested_structures(tmp_path):
     autograd.save(state, tmp_path / "state.npz")
     loaded = autograd.load(tmp_path / "state.npz")
     assert loaded["state"][0]["step"] == 3
-    np.testing.assert_array_equal(loaded["state"][0]["exp_avg"].data, [1.0, 2.0])
+    np.testing.assert_array_equal(loaded["state"][0]["exp_avg"]._data, [1.0, 2.0])
     assert loaded["param_groups"] == [
         {"lr": 0.1, "betas": (0.9, 0.999), "nesterov": False, "name": None, "params": [0]}
     ]
@@ -314,7 +314,7 @@ def test_parameter_is_a_leaf_tensor_that_requires_grad():
     data = autograd.tensor([1.0, 2.0])
     p = nn.Parameter(data)
     assert isinstance(p, Tensor) and p.requires_grad and p.is_leaf
-    assert np.shares_memory(p.data, data.data)
+    assert np.shares_memory(p._data, data._data)
     assert repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
     assert type(p * 2) is Tensor
     assert not nn.Parameter([1.0], requires_grad=False).requires_grad
@@ -330,20 +330,20 @@ def test_linear_default_initialisation_is_pytorchs():
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
         assert p.dtype == np.float32
-        assert np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.95 * bound
-    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+        assert np.abs(p._data).max() <= bound
+    assert np.abs(layer.weight._data).max() > 0.95 * bound
+    assert layer.weight._data.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
 
 
 def test_linear_computes_x_wt_plus_b_with_only_the_needed_gradients():
     layer = nn.Linear(3, 2, dtype=np.float64)
     x = t64(np.arange(6).reshape(2, 3))
-    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data)
+    np.testing.assert_allclose(layer(x)._data, x._data @ layer.weight._data.T + layer.bias._data)
     out = layer(x)
     assert out.grad_fn.edges[0] is None
     out.sum().backward()
-    np.testing.assert_allclose(layer.bias.grad.data, [2.0, 2.0])
-    np.testing.assert_allclose(layer.weight.grad.data, np.tile(x.data.sum(0), (2, 1)))
+    np.testing.assert_allclose(layer.bias.grad._data, [2.0, 2.0])
+    np.testing.assert_allclose(layer.weight.grad._data, np.tile(x._data.sum(0), (2, 1)))
 
 
 @pytest.mark.parametrize("shape", [(4,), (2, 4), (2, 3, 4)])
@@ -378,7 +378,7 @@ def test_bias_gradients_of_tall_batches_sum_the_rows(n, out, dtype, bias_shape, 
     assert bias.grad.dtype == dtype and bias.grad.shape == bias.shape
     expected = upstream.astype(np.float64).sum(axis=0).reshape(bias.shape)
     tol = 1e-12 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(bias.grad.data, expected, rtol=tol, atol=tol * max(n, 1))
+    np.testing.assert_allclose(bias.grad._data, expected, rtol=tol, atol=tol * max(n, 1))
 
 
 def test_linear_shape_errors_name_the_shapes():
@@ -445,7 +445,7 @@ def test_flatten_and_identity():
 )
 def test_activation_modules(module, reference):
     x = np.random.default_rng(1).normal(size=(3, 4))
-    np.testing.assert_allclose(module(t64(x)).data, reference(x), rtol=1e-12)
+    np.testing.assert_allclose(module(t64(x))._data, reference(x), rtol=1e-12)
     assert gradcheck(module, (t64(x, requires_grad=True),))
 
 
@@ -453,7 +453,7 @@ def test_activation_modules(module, reference):
 def test_dropout_preserves_the_expected_activation():
     autograd.manual_seed(0)
     n, p = 200_000, 0.3
-    out = nn.Dropout(p)(autograd.full((n,), 2.0)).data
+    out = nn.Dropout(p)(autograd.full((n,), 2.0))._data
     zeros = (out == 0).mean()
     assert abs(zeros - p) < 4 * math.sqrt(p * (1 - p) / n)
     assert np.allclose(out[out != 0], 2.0 / (1 - p))
@@ -474,9 +474,9 @@ def test_dropout_backward_uses_the_forward_mask():
     x = autograd.ones(1000, requires_grad=True)
     out = F.dropout(x, 0.5)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data)
+    np.testing.assert_array_equal(x.grad._data, out._data)
     zeros = F.dropout(x, 1.0)
-    assert not zeros.data.any()
+    assert not zeros._data.any()
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", True])
@@ -503,7 +503,7 @@ def test_cross_entropy_matches_its_definition(reduction, smoothing, probabilitie
     expected = {"none": per_sample, "mean": per_sample.mean(), "sum": per_sample.sum()}[reduction]
     loss = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
     given_target = t64(probs) if probabilities else autograd.tensor(labels)
-    np.testing.assert_allclose(loss(t64(logits), given_target).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(loss(t64(logits), given_target)._data, expected, rtol=1e-12)
     x = t64(logits, requires_grad=True)
     assert gradcheck(lambda z: loss(z, given_target), (x,))
     assert gradgradcheck(lambda z: loss(z, given_target), (x,))
@@ -526,15 +526,15 @@ def test_cross_entropy_backward_is_softmax_minus_onehot_over_n():
     x = t64(logits, requires_grad=True)
     F.cross_entropy(x, autograd.tensor(labels)).backward()
     softmax = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    np.testing.assert_allclose(x.grad.data, (softmax - np.eye(4)[labels]) / len(labels), rtol=1e-12)
+    np.testing.assert_allclose(x.grad._data, (softmax - np.eye(4)[labels]) / len(labels), rtol=1e-12)
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
     x = autograd.tensor([[1e4, -1e4, 0.0], [-3e4, 3e4, 3e4]], requires_grad=True)
     loss = F.cross_entropy(x, autograd.tensor([0, 0]), reduction="none")
-    np.testing.assert_allclose(loss.data, [0.0, 6e4 + math.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(loss._data, [0.0, 6e4 + math.log(2)], rtol=1e-6)
     loss.sum().backward()
-    assert np.isfinite(x.grad.data).all() and loss.dtype == np.float32 and x.grad.dtype == np.float32
+    assert np.isfinite(x.grad._data).all() and loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
 @given(
@@ -560,21 +560,21 @@ def test_cross_entropy_of_a_tall_batch_matches_its_definition(n, c, dtype, reduc
     loss = F.cross_entropy(x, autograd.tensor(labels), reduction=reduction, label_smoothing=smoothing)
     expected = {"none": per_sample, "mean": per_sample.mean(), "sum": per_sample.sum()}[reduction]
     tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(loss.data, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(loss._data, expected, rtol=tol, atol=tol)
     weights = rng.uniform(0.5, 2.0, size=n)  # the upstream gradient of reduction="none"
     if reduction == "none":
         (loss * autograd.tensor(weights.astype(dtype))).sum().backward()
     else:
         loss.backward()
     scale = {"none": weights[:, None], "mean": 1 / n, "sum": 1.0}[reduction]
-    np.testing.assert_allclose(x.grad.data, (np.exp(log_softmax) - q) * scale, rtol=tol, atol=tol)
+    np.testing.assert_allclose(x.grad._data, (np.exp(log_softmax) - q) * scale, rtol=tol, atol=tol)
 
 
 def test_cross_entropy_unbatched_input():
     logits = t64([1.0, 2.0, 3.0], requires_grad=True)
     loss = F.cross_entropy(logits, autograd.tensor(2))
     assert loss.shape == ()
-    np.testing.assert_allclose(loss.data, -np.log(np.exp(3) / np.exp([1, 2, 3]).sum()))
+    np.testing.assert_allclose(loss._data, -np.log(np.exp(3) / np.exp([1, 2, 3]).sum()))
     assert gradcheck(lambda z: F.cross_entropy(z, autograd.tensor(2), reduction="none"), (logits,))
 
 
@@ -606,7 +606,7 @@ def test_nll_loss_of_log_softmax_is_cross_entropy(reduction):
     x = t64(logits, requires_grad=True)
     target = autograd.tensor(labels)
     nll = nn.NLLLoss(reduction=reduction)(nn.LogSoftmax(dim=1)(x), target)
-    np.testing.assert_allclose(nll.data, F.cross_entropy(x, target, reduction).data, rtol=1e-12)
+    np.testing.assert_allclose(nll._data, F.cross_entropy(x, target, reduction)._data, rtol=1e-12)
     assert gradcheck(lambda z: F.nll_loss(z, target, reduction), (x,))
     assert F.nll_loss(t64([0.5, -1.0]), autograd.tensor(1)).item() == 1.0
 
@@ -626,7 +626,7 @@ def test_regression_and_binary_losses_match_their_definitions(reduction):
     for loss_class, a, b, elementwise in cases:
         loss = loss_class(reduction=reduction)
         np.testing.assert_allclose(
-            loss(t64(a), t64(b)).data, reduce(elementwise), rtol=1e-10, err_msg=loss_class.__name__
+            loss(t64(a), t64(b))._data, reduce(elementwise), rtol=1e-10, err_msg=loss_class.__name__
         )
         assert gradcheck(loss, (t64(a, requires_grad=True), t64(b, requires_grad=True))), loss_class.__name__
 
@@ -635,14 +635,14 @@ def test_binary_losses_stay_finite_at_the_extremes():
     logits = autograd.tensor([-1e4, 1e4, 0.0, 80.0], requires_grad=True)
     target = autograd.tensor([1.0, 0.0, 1.0, 1.0])
     loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    np.testing.assert_allclose(loss.data, [1e4, 1e4, math.log(2), 0.0], atol=1e-6)
+    np.testing.assert_allclose(loss._data, [1e4, 1e4, math.log(2), 0.0], atol=1e-6)
     loss.sum().backward()
-    np.testing.assert_allclose(logits.grad.data, [-1.0, 1.0, -0.5, 0.0], atol=1e-6)
+    np.testing.assert_allclose(logits.grad._data, [-1.0, 1.0, -0.5, 0.0], atol=1e-6)
     probs = autograd.tensor([0.0, 1.0, 0.5], requires_grad=True)
     bce = F.binary_cross_entropy(probs, autograd.tensor([1.0, 0.0, 1.0]), reduction="none")
-    np.testing.assert_allclose(bce.data, [100.0, 100.0, math.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(bce._data, [100.0, 100.0, math.log(2)], rtol=1e-6)
     bce.sum().backward()
-    assert np.isfinite(probs.grad.data).all()
+    assert np.isfinite(probs.grad._data).all()
 
 
 def test_binary_loss_errors():
@@ -658,7 +658,7 @@ def test_mse_warns_when_shapes_broadcast():
 
 
 def test_one_hot():
-    np.testing.assert_array_equal(F.one_hot(autograd.tensor([0, 2, 1])).data, np.eye(3, dtype=np.int64)[[0, 2, 1]])
+    np.testing.assert_array_equal(F.one_hot(autograd.tensor([0, 2, 1]))._data, np.eye(3, dtype=np.int64)[[0, 2, 1]])
     assert F.one_hot(autograd.tensor([[1], [0]]), num_classes=4).shape == (2, 1, 4)
     assert F.one_hot(autograd.tensor([1])).dtype == np.int64
     with pytest.raises(RuntimeError, match="out of range for num_classes=2"):
@@ -704,10 +704,10 @@ def test_losses_match_pytorch(n, c, seed, reduction, smoothing):
         mine, ref = t64(a, requires_grad=True), torch.tensor(a, requires_grad=True)
         target = autograd.tensor(b)
         out, expected = ours(mine, target), theirs(ref, torch.tensor(b))
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=repr(ours))
+        np.testing.assert_allclose(out._data, expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=repr(ours))
         out.sum().backward()
         expected.sum().backward()
-        np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=repr(ours))
+        np.testing.assert_allclose(mine.grad._data, ref.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=repr(ours))
 
 
 def test_linear_and_mlp_match_pytorch():
@@ -721,42 +721,42 @@ def test_linear_and_mlp_match_pytorch():
         torch.nn.Tanh(),
         torch.nn.Linear(5, 3),
     ).double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in zip(theirs.state_dict(), ours.state_dict().values())})
+    theirs.load_state_dict({k: torch.tensor(v._data) for k, v in zip(theirs.state_dict(), ours.state_dict().values())})
     x = np.random.default_rng(5).normal(size=(4, 3, 4))
     out, expected = ours(t64(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out._data, expected.detach().numpy(), rtol=1e-12)
     F.cross_entropy(out, autograd.tensor([0, 1, 2, 0])).backward()
     torch.nn.functional.cross_entropy(expected, torch.tensor([0, 1, 2, 0])).backward()
     for p, q in zip(ours.parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(p.grad._data, q.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
 # ---- init -----------------------------------------------------------------------------------------------
 def test_init_functions_fill_in_place_without_recording():
     w = nn.Parameter(np.zeros((200, 100), dtype=np.float32))
-    array = w.data
+    array = w._data
     assert nn.init.normal_(w, mean=1.0, std=0.01) is w
-    assert w.data is array and w.is_leaf and w.requires_grad and w.dtype == np.float32
-    assert w.data.mean() == pytest.approx(1.0, abs=1e-3) and w.data.std() == pytest.approx(0.01, rel=0.05)
+    assert w._data is array and w.is_leaf and w.requires_grad and w.dtype == np.float32
+    assert w._data.mean() == pytest.approx(1.0, abs=1e-3) and w._data.std() == pytest.approx(0.01, rel=0.05)
     nn.init.uniform_(w, -2.0, 3.0)
-    assert -2.0 <= w.data.min() and w.data.max() < 3.0 and w.data.mean() == pytest.approx(0.5, abs=0.05)
+    assert -2.0 <= w._data.min() and w._data.max() < 3.0 and w._data.mean() == pytest.approx(0.5, abs=0.05)
     nn.init.constant_(w, 0.25)
-    assert (w.data == 0.25).all()
-    assert not nn.init.zeros_(w).data.any() and (nn.init.ones_(w).data == 1).all()
+    assert (w._data == 0.25).all()
+    assert not nn.init.zeros_(w)._data.any() and (nn.init.ones_(w)._data == 1).all()
 
 
 def test_fan_based_initialisations():
     w = autograd.zeros(300, 200)
     fan_in, fan_out = 200, 300
     nn.init.xavier_uniform_(w, gain=2.0)
-    assert np.abs(w.data).max() <= 2.0 * math.sqrt(6 / (fan_in + fan_out))
+    assert np.abs(w._data).max() <= 2.0 * math.sqrt(6 / (fan_in + fan_out))
     nn.init.xavier_normal_(w)
-    assert w.data.std() == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=0.03)
+    assert w._data.std() == pytest.approx(math.sqrt(2 / (fan_in + fan_out)), rel=0.03)
     nn.init.kaiming_normal_(w, nonlinearity="relu")
-    assert w.data.std() == pytest.approx(math.sqrt(2 / fan_in), rel=0.03)
+    assert w._data.std() == pytest.approx(math.sqrt(2 / fan_in), rel=0.03)
     nn.init.kaiming_uniform_(w, mode="fan_out", nonlinearity="relu")
-    assert np.abs(w.data).max() <= math.sqrt(2) * math.sqrt(3 / fan_out)
-    assert w.data.std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.03)
+    assert np.abs(w._data).max() <= math.sqrt(2) * math.sqrt(3 / fan_out)
+    assert w._data.std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.03)
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         nn.init.xavier_uniform_(autograd.zeros(3))
     with pytest.raises(ValueError, match="Mode 'fan_avg' not supported"):
@@ -774,9 +774,9 @@ def test_calculate_gain_matches_pytorch_values():
 
 def test_init_is_repeatable_with_manual_seed():
     autograd.manual_seed(7)
-    first = nn.Linear(5, 5).weight.data.copy()
+    first = nn.Linear(5, 5).weight._data.copy()
     autograd.manual_seed(7)
-    np.testing.assert_array_equal(nn.Linear(5, 5).weight.data, first)
+    np.testing.assert_array_equal(nn.Linear(5, 5).weight._data, first)
 
 
 # ---- gradient clipping ----------------------------------------------------------------------------------
@@ -789,8 +789,8 @@ def test_clip_grad_norm_scales_all_gradients_together(norm_type):
     expected = {2.0: 5.0, 1.0: 7.0, math.inf: 4.0}[norm_type]
     assert total.item() == pytest.approx(expected)
     scale = 1.0 / (expected + 1e-6)
-    np.testing.assert_allclose(a.grad.data, [3.0 * scale, 0.0])
-    np.testing.assert_allclose(b.grad.data, [[0.0, 4.0 * scale]])
+    np.testing.assert_allclose(a.grad._data, [3.0 * scale, 0.0])
+    np.testing.assert_allclose(b.grad._data, [[0.0, 4.0 * scale]])
 
 
 def test_clip_grad_norm_leaves_small_gradients_and_reports_non_finite():
@@ -807,7 +807,7 @@ def test_clip_grad_value():
     p = t64([1.0, 2.0, 3.0], requires_grad=True)
     p.grad = t64([-5.0, 0.5, 5.0])
     nn.utils.clip_grad_value_(p, 1.0)
-    np.testing.assert_array_equal(p.grad.data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(p.grad._data, [-1.0, 0.5, 1.0])
 
 
 # ---- the d2l code, imports changed ----------------------------------------------------------------------

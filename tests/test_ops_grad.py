@@ -620,7 +620,7 @@ def test_gradient_matches_central_differences(case, data):
 def test_float32_stays_float32_and_matches_float64(case, data):
     arrays_, params = data.draw(case.inputs, label="inputs")
     x32 = [autograd.tensor(a.astype(np.float32), requires_grad=True) for a in arrays_]
-    x64 = [autograd.tensor(x.data.astype(np.float64), requires_grad=True) for x in x32]  # the same values
+    x64 = [autograd.tensor(x._data.astype(np.float64), requires_grad=True) for x in x32]  # the same values
     out32 = [o for o in _as_list(case.fn(AG, *x32, **params)) if o.dtype.kind == "f"]
     out64 = [o for o in _as_list(case.fn(AG, *x64, **params)) if o.dtype.kind == "f"]
     assert len(out32) == len(out64)
@@ -629,7 +629,7 @@ def test_float32_stays_float32_and_matches_float64(case, data):
             assert o32.dtype == np.float32
         assert o64.dtype == np.float64
         assert o32.shape == o64.shape
-        np.testing.assert_allclose(o32.data, o64.data, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(o32._data, o64._data, rtol=1e-5, atol=1e-5)
     g32 = autograd.grad(out32, x32, [autograd.tensor(w) for w in _weights(out32, np.float32)], allow_unused=True)
     g64 = autograd.grad(out64, x64, [autograd.tensor(w) for w in _weights(out64, np.float64)], allow_unused=True)
     for x, a, b in zip(x32, g32, g64):
@@ -637,8 +637,8 @@ def test_float32_stays_float32_and_matches_float64(case, data):
         if a is not None:
             assert a.dtype == np.float32, "the gradient has the dtype of its input"
             assert a.shape == x.shape
-            scale = 1 + np.abs(b.data).max(initial=0)
-            np.testing.assert_allclose(a.data, b.data, rtol=1e-3, atol=1e-4 * scale)
+            scale = 1 + np.abs(b._data).max(initial=0)
+            np.testing.assert_allclose(a._data, b._data, rtol=1e-3, atol=1e-4 * scale)
 
 
 def _to_numpy(t):
@@ -659,9 +659,9 @@ def test_matches_pytorch(case, data):
         assert mine.shape == tuple(ref.shape)
         assert str(mine.dtype) == str(ref.dtype).removeprefix("torch.")
         if ref.dtype.is_floating_point:
-            np.testing.assert_allclose(mine.data, _to_numpy(ref), rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(mine._data, _to_numpy(ref), rtol=1e-10, atol=1e-10)
         else:  # indices of max/min
-            np.testing.assert_array_equal(mine.data, _to_numpy(ref))
+            np.testing.assert_array_equal(mine._data, _to_numpy(ref))
     pairs = [(m, r, w) for m, r, w in zip(our_out, their_out, _weights(our_out, np.float64)) if r.requires_grad]
     # ours through .backward() (accumulating over outputs), theirs through torch.autograd.grad
     for i, (mine, _, w) in enumerate(pairs):
@@ -671,10 +671,10 @@ def test_matches_pytorch(case, data):
     )
     for x, ref in zip(ours, ref_grads):
         if ref is None:
-            assert x.grad is None or not np.any(x.grad.data)
+            assert x.grad is None or not np.any(x.grad._data)
         else:
             assert x.grad is not None and x.grad.shape == tuple(ref.shape)
-            np.testing.assert_allclose(x.grad.data, ref.numpy(), rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(x.grad._data, ref.numpy(), rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
@@ -712,18 +712,18 @@ def test_conventions_at_ties_and_kinks_match_pytorch(name):
     ours = autograd.tensor(values, requires_grad=True)
     theirs = torch.tensor(values, requires_grad=True)
     out, ref = TIES[name](ours), TIES[name](theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12)
-    weights = np.arange(1.0, 1.0 + out.data.size).reshape(out.shape)
+    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-12)
+    weights = np.arange(1.0, 1.0 + out._data.size).reshape(out.shape)
     out.backward(autograd.tensor(weights))
     ref.backward(torch.tensor(weights))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_maximum_tie_splits_the_gradient_evenly():
     a, b = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True), autograd.tensor([1.0, 0.0, 3.0], requires_grad=True)
     autograd.maximum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0, 0.5])
-    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(a.grad._data, [0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(b.grad._data, [0.5, 0.0, 0.5])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -734,10 +734,10 @@ def test_softmax_family_is_stable_for_large_logits(dtype, scale):
     outs = [x.softmax(dim=1), x.log_softmax(dim=1), x.logsumexp(dim=1), x.sigmoid()]
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected_log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(outs[1].data, expected_log_softmax, rtol=1e-6)
-    np.testing.assert_allclose(outs[0].data, np.exp(expected_log_softmax), rtol=1e-6, atol=1e-30)
-    np.testing.assert_allclose(outs[2].data, logits.max(axis=1) + np.log(np.exp(shifted).sum(axis=1)), rtol=1e-6)
+    np.testing.assert_allclose(outs[1]._data, expected_log_softmax, rtol=1e-6)
+    np.testing.assert_allclose(outs[0]._data, np.exp(expected_log_softmax), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(outs[2]._data, logits.max(axis=1) + np.log(np.exp(shifted).sum(axis=1)), rtol=1e-6)
     for out in outs:
-        assert out.dtype == dtype and np.all(np.isfinite(out.data))
+        assert out.dtype == dtype and np.all(np.isfinite(out._data))
         (g,) = autograd.grad(out.sum(), x)
-        assert np.all(np.isfinite(g.data))
+        assert np.all(np.isfinite(g._data))

@@ -34,7 +34,7 @@ def run_ours(name, options, steps=STEPS):
         residual = autograd.tensor(A) @ w - autograd.tensor(B)
         (0.5 * (residual * residual).mean()).backward()
         opt.step()
-    return w.data
+    return w._data
 
 
 # ---- independent step-by-step computations, following the algorithms as PyTorch documents them ----------
@@ -161,7 +161,7 @@ def test_training_a_model_matches_pytorch_step_for_step():
     torch = pytest.importorskip("torch")
     net = nn.MLP(4, [8], 3, activation=nn.Tanh).double()
     ref = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
-    ref.load_state_dict({k: torch.tensor(v.data.copy()) for k, v in zip(ref.state_dict(), net.state_dict().values())})
+    ref.load_state_dict({k: torch.tensor(v._data.copy()) for k, v in zip(ref.state_dict(), net.state_dict().values())})
     x, y = RNG.normal(size=(16, 4)), RNG.integers(0, 3, size=16)
     ours = optim.Adam(net.parameters(), lr=0.01, weight_decay=1e-3)
     theirs = torch.optim.Adam(ref.parameters(), lr=0.01, weight_decay=1e-3)
@@ -173,7 +173,7 @@ def test_training_a_model_matches_pytorch_step_for_step():
         torch.nn.functional.cross_entropy(ref(torch.tensor(x)), torch.tensor(y)).backward()
         theirs.step()
     for p, q in zip(net.parameters(), ref.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=0, atol=1e-10)
 
 
 # ---- the Optimizer base ---------------------------------------------------------------------------------
@@ -183,8 +183,8 @@ def test_parameter_groups_have_their_own_options():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5] and opt.param_groups[1]["tag"] == "head"
     a.grad, b.grad = autograd.tensor(np.ones(2)), autograd.tensor(np.ones(2))
     opt.step()
-    np.testing.assert_allclose(a.data, [0.9, 0.9])
-    np.testing.assert_allclose(b.data, [0.5, 0.5])
+    np.testing.assert_allclose(a._data, [0.9, 0.9])
+    np.testing.assert_allclose(b._data, [0.5, 0.5])
     c = nn.Parameter(np.ones(1))
     opt.add_param_group({"params": [c], "momentum": 0.9})
     assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["momentum"] == 0.9
@@ -237,10 +237,10 @@ def test_zero_grad_and_parameters_without_gradients():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = autograd.tensor(np.ones(2))
     opt.step()
-    assert b.data.tolist() == [1.0, 1.0] and b not in opt.state
+    assert b._data.tolist() == [1.0, 1.0] and b not in opt.state
     grad = a.grad
     opt.zero_grad(set_to_none=False)
-    assert a.grad is grad and not grad.data.any()
+    assert a.grad is grad and not grad._data.any()
     opt.zero_grad()
     assert a.grad is None
 
@@ -257,7 +257,7 @@ def test_step_with_closure_returns_the_loss():
 
     with autograd.no_grad():
         loss = opt.step(closure)
-    assert loss.item() == 4.0 and w.data.tolist() == [1.0]
+    assert loss.item() == 4.0 and w._data.tolist() == [1.0]
 
 
 def test_step_between_forward_and_backward_is_detected():
@@ -301,12 +301,12 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(name, options,
     opt = getattr(optim, name)([first], **options)
     _train(opt, first, 10)
     autograd.save(opt.state_dict(), tmp_path / "opt.npz")
-    resumed = nn.Parameter(first.data.copy())
+    resumed = nn.Parameter(first._data.copy())
     fresh = getattr(optim, name)([resumed], lr=123.0)
     fresh.load_state_dict(autograd.load(tmp_path / "opt.npz"))
     assert fresh.param_groups[0]["lr"] == options["lr"]
     _train(fresh, resumed, 10)
-    np.testing.assert_allclose(resumed.data, straight.data, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(resumed._data, straight._data, rtol=0, atol=1e-12)
 
 
 def test_loaded_state_is_a_private_copy():
@@ -317,8 +317,8 @@ def test_loaded_state_is_a_private_copy():
     state = opt.state_dict()
     other = optim.SGD([w], lr=0.1, momentum=0.9)
     other.load_state_dict(state)
-    state["state"][0]["momentum_buffer"].data[...] = 100
-    assert other.state[w]["momentum_buffer"].data.tolist() == [1.0, 1.0, 1.0]
+    state["state"][0]["momentum_buffer"]._data[...] = 100
+    assert other.state[w]["momentum_buffer"]._data.tolist() == [1.0, 1.0, 1.0]
 
 
 def test_mismatched_state_dicts_change_nothing():

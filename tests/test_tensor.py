@@ -32,7 +32,7 @@ import autograd
 def test_construction_dtype_rules(data, dtype):
     t = autograd.tensor(data)
     assert t.dtype == dtype
-    np.testing.assert_array_equal(t.data, np.asarray(data))
+    np.testing.assert_array_equal(t._data, np.asarray(data))
     assert t.shape == np.shape(data)
 
 
@@ -48,13 +48,13 @@ def test_tensor_copies_and_from_numpy_shares():
     copied = autograd.tensor(array)
     shared = autograd.from_numpy(array)
     array[0] = 9.0
-    assert copied.data[0] == 1.0
-    assert shared.data[0] == 9.0
+    assert copied._data[0] == 1.0
+    assert shared._data[0] == 9.0
 
 
 def test_tensor_of_tensors():
     t = autograd.tensor([autograd.tensor(1.0), autograd.tensor(2.0)])
-    np.testing.assert_array_equal(t.data, [1.0, 2.0])
+    np.testing.assert_array_equal(t._data, [1.0, 2.0])
 
 
 @pytest.mark.parametrize("tensor_dtype", [np.float32, np.float64, np.int64, np.int32])
@@ -113,34 +113,34 @@ def test_zeros_ones_full():
     for factory, value in [(autograd.zeros, 0.0), (autograd.ones, 1.0)]:
         for t in (factory(2, 3), factory((2, 3)), factory([2, 3])):
             assert t.shape == (2, 3) and t.dtype == np.float32
-            assert np.all(t.data == value)
+            assert np.all(t._data == value)
         assert factory(2, dtype=autograd.float64).dtype == np.float64
         assert factory(0).shape == (0,)
         assert factory(2, requires_grad=True).requires_grad
     full = autograd.full((2, 2), 1.5)
-    assert full.dtype == np.float32 and np.all(full.data == 1.5)
+    assert full.dtype == np.float32 and np.all(full._data == 1.5)
     assert autograd.full((2,), 7).dtype == np.int64
     with pytest.raises(RuntimeError, match="negative"):
         autograd.zeros(2, -1)
 
 
 def test_arange():
-    np.testing.assert_array_equal(autograd.arange(5).data, np.arange(5))
+    np.testing.assert_array_equal(autograd.arange(5)._data, np.arange(5))
     assert autograd.arange(5).dtype == np.int64
     t = autograd.arange(1, 2, 0.25)
     assert t.dtype == np.float32
-    np.testing.assert_allclose(t.data, [1.0, 1.25, 1.5, 1.75])
-    np.testing.assert_array_equal(autograd.arange(10, 0, -3).data, [10, 7, 4, 1])
+    np.testing.assert_allclose(t._data, [1.0, 1.25, 1.5, 1.75])
+    np.testing.assert_array_equal(autograd.arange(10, 0, -3)._data, [10, 7, 4, 1])
     assert autograd.arange(3, dtype=autograd.float64).dtype == np.float64
 
 
 def test_linspace_and_eye():
     t = autograd.linspace(-1, 1, 5)
     assert t.dtype == np.float32
-    np.testing.assert_allclose(t.data, np.linspace(-1, 1, 5))
-    assert autograd.linspace(0, 1, 1).data.tolist() == [0.0]
-    np.testing.assert_array_equal(autograd.eye(3).data, np.eye(3))
-    np.testing.assert_array_equal(autograd.eye(2, 3).data, np.eye(2, 3))
+    np.testing.assert_allclose(t._data, np.linspace(-1, 1, 5))
+    assert autograd.linspace(0, 1, 1)._data.tolist() == [0.0]
+    np.testing.assert_array_equal(autograd.eye(3)._data, np.eye(3))
+    np.testing.assert_array_equal(autograd.eye(2, 3)._data, np.eye(2, 3))
     assert autograd.eye(2).dtype == np.float32
 
 
@@ -149,18 +149,18 @@ def test_like_factories_take_shape_and_dtype(shape, dtype):
     x = autograd.tensor(np.zeros(shape, dtype=dtype))
     for factory, value in [(autograd.zeros_like, 0), (autograd.ones_like, 1)]:
         t = factory(x)
-        assert t.shape == shape and t.dtype == dtype and np.all(t.data == value)
-        assert t.data is not x.data
+        assert t.shape == shape and t.dtype == dtype and np.all(t._data == value)
+        assert t._data is not x._data
     assert autograd.zeros_like(x, dtype=autograd.int64).dtype == np.int64
 
 
 def test_rand_and_randn():
     u = autograd.rand(1000)
     assert u.dtype == np.float32 and u.shape == (1000,)
-    assert np.all((u.data >= 0) & (u.data < 1))
+    assert np.all((u._data >= 0) & (u._data < 1))
     n = autograd.randn(100, 50)
     assert n.shape == (100, 50) and n.dtype == np.float32
-    assert abs(n.data.mean()) < 0.05 and abs(n.data.std() - 1) < 0.05
+    assert abs(n._data.mean()) < 0.05 and abs(n._data.std() - 1) < 0.05
     assert autograd.randn(3, dtype=autograd.float64).dtype == np.float64
     assert autograd.randn(2, requires_grad=True).requires_grad
 
@@ -168,7 +168,7 @@ def test_rand_and_randn():
 @given(st.integers(0, 2**32 - 1))
 def test_manual_seed_repeats_every_factory(seed):
     def draw():
-        return [autograd.rand(3).data, autograd.randn(2, 2).data, autograd.randint(0, 10, (4,)).data]
+        return [autograd.rand(3)._data, autograd.randn(2, 2)._data, autograd.randint(0, 10, (4,))._data]
 
     autograd.manual_seed(seed)
     first = draw()
@@ -191,9 +191,9 @@ def test_dtype_conversions():
     assert t.type() == "autograd.float32"
     assert t.double().dtype == np.float64
     assert t.double().float().dtype == np.float32
-    np.testing.assert_array_equal(t.long().data, [1, -1, 0])
+    np.testing.assert_array_equal(t.long()._data, [1, -1, 0])
     assert t.long().dtype == np.int64
-    np.testing.assert_array_equal(t.bool().data, [True, True, False])
+    np.testing.assert_array_equal(t.bool()._data, [True, True, False])
     assert t.float() is t, "a conversion to the same dtype is a no-op"
 
 
@@ -257,21 +257,21 @@ def test_comparisons_return_bool_tensors_without_grad(data):
     a = autograd.tensor(data.draw(arrays(shape)), requires_grad=True)
     b = data.draw(arrays(shape))
     for op in (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge):
-        for result, expected in [(op(a, b), op(a.data, b)), (op(a, autograd.tensor(b)), op(a.data, b))]:
+        for result, expected in [(op(a, b), op(a._data, b)), (op(a, autograd.tensor(b)), op(a._data, b))]:
             assert result.dtype == np.bool_
             assert not result.requires_grad and result.grad_fn is None
-            np.testing.assert_array_equal(result.data, expected)
-    np.testing.assert_array_equal((a > 0.5).data, a.data > 0.5)
-    np.testing.assert_array_equal((~(a > 0)).data, ~(a.data > 0))
-    np.testing.assert_array_equal(((a > 0) & (a < 1)).data, (a.data > 0) & (a.data < 1))
-    np.testing.assert_array_equal(((a > 1) | (a < -1)).data, (a.data > 1) | (a.data < -1))
+            np.testing.assert_array_equal(result._data, expected)
+    np.testing.assert_array_equal((a > 0.5)._data, a._data > 0.5)
+    np.testing.assert_array_equal((~(a > 0))._data, ~(a._data > 0))
+    np.testing.assert_array_equal(((a > 0) & (a < 1))._data, (a._data > 0) & (a._data < 1))
+    np.testing.assert_array_equal(((a > 1) | (a < -1))._data, (a._data > 1) | (a._data < -1))
 
 
 def test_all_and_any():
     t = autograd.tensor([[0.0, 2.0], [0.0, 0.0]])
     assert not t.all().item() and t.any().item()
-    np.testing.assert_array_equal(t.any(dim=1).data, [True, False])
-    np.testing.assert_array_equal(t.all(dim=0, keepdim=True).data, [[False, False]])
+    np.testing.assert_array_equal(t.any(dim=1)._data, [True, False])
+    np.testing.assert_array_equal(t.all(dim=0, keepdim=True)._data, [[False, False]])
     assert (t >= 0).all().item()
 
 
@@ -285,7 +285,7 @@ def test_argmax_argmin_match_numpy(data):
     for method, reference in [("argmax", np.argmax), ("argmin", np.argmin)]:
         result = getattr(t, method)(dim=dim, keepdim=keepdim)
         assert result.dtype == np.int64
-        np.testing.assert_array_equal(result.data, reference(x, axis=dim, keepdims=keepdim))
+        np.testing.assert_array_equal(result._data, reference(x, axis=dim, keepdims=keepdim))
         assert getattr(t, method)().item() == reference(x)
 
 
@@ -297,9 +297,9 @@ def test_detach_shares_data_and_leaves_the_graph():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d._data, y._data)
     (d * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, y.data)  # d is a constant
+    np.testing.assert_array_equal(x.grad._data, y._data)  # d is a constant
 
 
 def test_is_leaf_and_requires_grad_():
@@ -337,8 +337,8 @@ def test_max_and_min_with_dim_return_values_and_indices(data):
         result = getattr(t, method)(dim=dim, keepdim=keepdim)
         value_part, index_part = result
         assert result.values is value_part and result.indices is index_part
-        np.testing.assert_array_equal(value_part.data, values(x, axis=dim, keepdims=keepdim))
-        np.testing.assert_array_equal(index_part.data, indices(x, axis=dim, keepdims=keepdim))
+        np.testing.assert_array_equal(value_part._data, values(x, axis=dim, keepdims=keepdim))
+        np.testing.assert_array_equal(index_part._data, indices(x, axis=dim, keepdims=keepdim))
         assert index_part.dtype == np.int64
         assert getattr(t, method)().item() == values(x)
 
@@ -346,6 +346,6 @@ def test_max_and_min_with_dim_return_values_and_indices(data):
 def test_zero_dim_results_are_arrays_that_update_in_place():
     x = autograd.tensor(2.0)
     y = x * 1.5
-    assert isinstance(y.data, np.ndarray)
+    assert isinstance(y._data, np.ndarray)
     y += 1
     assert y.item() == 4.0

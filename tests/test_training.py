@@ -51,7 +51,7 @@ def test_evaluate_accuracy_runs_in_eval_mode_without_a_graph_and_restores_the_mo
     class Probe(nn.Module):
         def forward(self, x):
             seen.append((self.training, autograd.is_grad_enabled()))
-            return autograd.tensor(np.eye(3, dtype=np.float32)[x.data % 3])
+            return autograd.tensor(np.eye(3, dtype=np.float32)[x._data % 3])
 
     probe = Probe()
     data = DataLoader(TensorDataset(np.arange(10), np.arange(10) % 3), batch_size=4)
@@ -106,9 +106,9 @@ def test_train_accepts_a_d2l_style_updater_function():
                 p -= 0.1 * p.grad / batch_size
                 p.grad.zero_()
 
-    before = net.weight.data.copy()
+    before = net.weight._data.copy()
     train(net, spiral_loader(batch_size=25), None, nn.CrossEntropyLoss(reduction="none"), 1, updater, quiet=True)
-    assert calls == [25, 25, 10] and not np.array_equal(before, net.weight.data)
+    assert calls == [25, 25, 10] and not np.array_equal(before, net.weight._data)
 
 
 def test_train_validates_the_number_of_epochs():
@@ -145,7 +145,7 @@ def test_xor_is_learned_by_a_2_2_1_mlp():
         if loss.item() < 0.05:
             break
     assert loss.item() < 0.05
-    np.testing.assert_array_equal(net(inputs).data[:, 0] > 0, y == 1)
+    np.testing.assert_array_equal(net(inputs)._data[:, 0] > 0, y == 1)
 
 
 def test_demo_learns_the_spirals(capsys):

@@ -156,7 +156,7 @@ class _Painter:
         title = _title(obj)
         if title is None and self.groups is not None:
             title = self.groups.parameter_name(obj)
-        data = obj.data
+        data = obj._data if isinstance(obj, Tensor) else obj.data
         lines = array_lines(data, self.digits) if self.values else []
         small = [meta(data)] if isinstance(obj, Tensor) and not (self.values or title) else []
         grad = self.grad(value)

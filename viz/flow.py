@@ -44,7 +44,7 @@ def backward_flow(graph: Graph) -> Flow:
         else:
             inputs.setdefault(id(edge.dst), []).append(edge)
     root = graph.root.obj
-    grads: dict[int, Any] = {id(graph.root): np.ones_like(root.data) if isinstance(root, Tensor) else 1.0}
+    grads: dict[int, Any] = {id(graph.root): np.ones_like(root._data) if isinstance(root, Tensor) else 1.0}
     along: dict[int, Any] = {}
     outputs = {id(op): value for value in graph.values if (op := produced_by.get(id(value))) is not None}
     with no_grad():
@@ -76,8 +76,8 @@ def _backward(op: Op, grad: Any) -> list[Any]:
         if edge is None or g is None:
             result.append(None)
             continue
-        g = np.array(g.data if isinstance(g, Tensor) else g)
-        result.append(sum_to_shape(g, x.data.shape) if g.shape != x.data.shape else g)
+        g = np.array(g._data if isinstance(g, Tensor) else g)
+        result.append(sum_to_shape(g, x._data.shape) if g.shape != x._data.shape else g)
     return result
 
 
@@ -90,5 +90,5 @@ def stored_grad(value: Value) -> Any:
     """The gradient that backward stored on a value (`.grad`), as a number or array; None when there is none."""
     grad = getattr(value.obj, "grad", None)
     if isinstance(grad, Tensor):
-        return grad.data
+        return grad._data
     return grad

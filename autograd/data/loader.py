@@ -26,7 +26,7 @@ def _as_array(value: Any) -> np.ndarray:
         return value
     tensor_module = sys.modules.get("autograd.tensor")
     if tensor_module is not None and isinstance(value, tensor_module.Tensor):
-        return value.data
+        return value._data
     return np.asarray(value)
 
 

@@ -159,22 +159,22 @@ def square(a: Tensor) -> Tensor:
 
 def cast(a: Tensor, dtype: np.dtype) -> Tensor:
     """`a` converted to `dtype`; differentiable between floating dtypes, detached otherwise."""
-    if a.data.dtype == dtype:
+    if a._data.dtype == dtype:
         return a
-    if np.dtype(dtype).kind != "f" or a.data.dtype.kind != "f":
-        return Tensor(a.data.astype(dtype))
+    if np.dtype(dtype).kind != "f" or a._data.dtype.kind != "f":
+        return Tensor(a._data.astype(dtype))
     return Cast.apply(a, dtype=dtype)
 
 
 def clone(a: Tensor) -> Tensor:
     """A copy of `a` that stays in the graph."""
     if a.requires_grad or state.dual is not None:  # in forward mode the copy carries the tangent too
-        return Add.apply(a, np.zeros((), dtype=a.data.dtype))
-    return Tensor(a.data.copy())
+        return Add.apply(a, np.zeros((), dtype=a._data.dtype))
+    return Tensor(a._data.copy())
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _compare(ufunc: np.ufunc, name: str):

@@ -1,4 +1,4 @@
-"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where."""
+"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where, dropout."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from ..engine import owned
 from ..function import Function, add_tangents
+from ..random import generator
 from ..tensor import Tensor
 from .arithmetic import _check
 
@@ -217,6 +218,22 @@ class Where(Function):
         return np.where(self.condition, 0 if ta is None else ta, 0 if tb is None else tb)
 
 
+class Dropout(Function):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
+
+    def forward(self, x, p):
+        keep = generator().random(x.shape, dtype=np.float32) >= p
+        self.mask = keep.astype(x.dtype)
+        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
+        return x * self.mask
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+    def jvp(self, t):
+        return t * self.mask
+
+
 def exp(x: Tensor) -> Tensor:
     return Exp.apply(x)
 
@@ -278,7 +295,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of `a` where `condition` holds, else of `b` (all three broadcast)."""
     _check("where", a, b)
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    cond = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     return Where.apply(a, b, condition=cond)

@@ -1,4 +1,4 @@
-"""Matrix products: matmul (1-D, 2-D and batched with broadcasting) and dot."""
+"""Matrix products: matmul (1-D, 2-D and batched with broadcasting), dot, and the fused linear layer x @ W.T + b."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, add_tangents
+from ..function import Function, add_tangents, sum_rows
 from ..tensor import Tensor
 
 
@@ -28,19 +28,56 @@ class MatMul(Function):
         return add_tangents(ta @ b if ta is not None else None, a @ tb if tb is not None else None)
 
 
+class Linear(Function):
+    """x @ weight.T (+ bias): x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+
+    def forward(self, x, weight, bias=None):
+        if weight.ndim != 2 or not x.ndim or x.shape[-1] != weight.shape[1]:
+            raise RuntimeError(
+                f"linear: input of shape {x.shape} cannot be multiplied by weight of shape {weight.shape} "
+                f"(expected input (..., {weight.shape[-1] if weight.ndim else '?'}) and weight (out_features, "
+                "in_features))"
+            )
+        if bias is not None and bias.shape != weight.shape[:1]:
+            raise RuntimeError(f"linear: bias of shape {bias.shape} doesn't match weight of shape {weight.shape}")
+        self.has_bias = bias is not None
+        self.saved = (x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, g):
+        x, weight = self.saved
+        gx = g @ weight if self.needs_grad(0) else None
+        if g.ndim != 2:
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        gw = g.T @ x if self.needs_grad(1) else None
+        if not self.has_bias:
+            return gx, gw
+        return gx, gw, (sum_rows(g) if self.needs_grad(2) else None)
+
+    def jvp(self, tx, tw, tb=None):
+        x, weight = self.saved
+        return add_tangents(tx @ weight.T if tx is not None else None, x @ tw.T if tw is not None else None, tb)
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy/PyTorch semantics: 1-D operands are promoted, then the extra dim dropped."""
     for x in (a, b):
         if not isinstance(x, (Tensor, np.ndarray)):
             raise TypeError(f"matmul(): unsupported operand type {type(x).__name__}")
-    a_nd, b_nd = np.ndim(a.data if isinstance(a, Tensor) else a), np.ndim(b.data if isinstance(b, Tensor) else b)
+    a_nd, b_nd = np.ndim(a._data if isinstance(a, Tensor) else a), np.ndim(b._data if isinstance(b, Tensor) else b)
     if a_nd == 0 or b_nd == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a_nd}D and {b_nd}D")
     if a_nd == 1:
         a = a.reshape(1, -1) if isinstance(a, Tensor) else np.reshape(a, (1, -1))
     if b_nd == 1:
         b = b.reshape(-1, 1) if isinstance(b, Tensor) else np.reshape(b, (-1, 1))
-    ashape, bshape = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+    ashape, bshape = (
+        np.shape(a._data if isinstance(a, Tensor) else a),
+        np.shape(b._data if isinstance(b, Tensor) else b),
+    )
     if ashape[-1] != bshape[-2]:
         raise RuntimeError(f"matmul: shapes {ashape} and {bshape} cannot be multiplied ({ashape[-1]} != {bshape[-2]})")
     out = MatMul.apply(a, b)

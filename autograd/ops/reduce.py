@@ -224,7 +224,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
 
         return (maximum if op == "max" else minimum)(x, dim)
     axes = reduce_axes(x, dim, axis, op)
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
     keep = _keepdim(keepdim, keepdims)
     if axes is None or axis is not None:  # numpy's spelling returns the values alone
@@ -234,7 +234,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
             values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
             return MaxResult(values, Tensor(np.zeros((), dtype=np.int64)))
         raise TypeError(f"{op}(): dim must be a single int when returning indices, got {dim}")
-    indices = np.expand_dims(arg(x.data, axis=axes[0]), axes[0])
+    indices = np.expand_dims(arg(x._data, axis=axes[0]), axes[0])
     values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=indices)
     return MaxResult(values, Tensor(indices if keep else indices.squeeze(axes[0])))
 
@@ -261,12 +261,12 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
-        return Tensor(np.asarray(fn(x.data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
+        return Tensor(np.asarray(fn(x._data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
     axis = normalize_dim(dim, x.ndim, op)
-    return Tensor(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+    return Tensor(np.asarray(fn(x._data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Tensor:
@@ -339,8 +339,8 @@ def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element (over `dim`) is nonzero; no gradient."""
-    return Tensor(np.asarray(np.all(x.data, axis=reduce_axes(x, dim, None, "all"), keepdims=keepdim)))
+    return Tensor(np.asarray(np.all(x._data, axis=reduce_axes(x, dim, None, "all"), keepdims=keepdim)))
 
 
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    return Tensor(np.asarray(np.any(x.data, axis=reduce_axes(x, dim, None, "any"), keepdims=keepdim)))
+    return Tensor(np.asarray(np.any(x._data, axis=reduce_axes(x, dim, None, "any"), keepdims=keepdim)))

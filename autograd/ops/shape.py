@@ -191,7 +191,7 @@ def index_key(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(index_key(i) for i in index)
     if isinstance(index, Tensor):
-        index = index.data
+        index = index._data
     if isinstance(index, list):
         index = np.asarray(index) if index else np.zeros(0, dtype=np.int64)  # [] selects nothing
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
@@ -221,21 +221,21 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
     shape = _shape_arg(shape)
-    if shape == x.data.shape:
+    if shape == x._data.shape:
         return x
     try:
         return Reshape.apply(x, shape=shape)
     except ValueError:
-        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.data.size}") from None
+        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x._data.size}") from None
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
     """reshape that shares memory with `x`; raises, as PyTorch does, where the strides allow no such view."""
     result = reshape(x, *shape)
-    if x.data.size and result._version is not x._version:  # Reshape shares the counter exactly when it made a view
+    if x._data.size and result._version is not x._version:  # Reshape shares the counter exactly when it made a view
         raise RuntimeError(
-            f"view size is not compatible with input tensor's size and stride (shape {x.data.shape}, strides "
-            f"{x.data.strides}): at least one dimension spans across two contiguous subspaces. Use .reshape(...) "
+            f"view size is not compatible with input tensor's size and stride (shape {x._data.shape}, strides "
+            f"{x._data.strides}): at least one dimension spans across two contiguous subspaces. Use .reshape(...) "
             "instead."
         )
     return result
@@ -243,7 +243,7 @@ def view(x: Tensor, *shape: Any) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
-    shape = x.data.shape
+    shape = x._data.shape
     if not shape:
         return reshape(x, 1)
     start = normalize_dim(start_dim, len(shape), "flatten")
@@ -331,11 +331,11 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = _tensor_list(tensors, "cat")
-    ndim = np.ndim(items[0].data if isinstance(items[0], Tensor) else items[0])
+    ndim = np.ndim(items[0]._data if isinstance(items[0], Tensor) else items[0])
     axis = normalize_dim(dim, ndim, "cat")
     for x in items[1:]:
-        other = np.shape(x.data if isinstance(x, Tensor) else x)
-        first = np.shape(items[0].data if isinstance(items[0], Tensor) else items[0])
+        other = np.shape(x._data if isinstance(x, Tensor) else x)
+        first = np.shape(items[0]._data if isinstance(items[0], Tensor) else items[0])
         if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other)) if i != axis):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}: {first} and {other}")
     return Cat.apply(*items, axis=axis)
@@ -348,7 +348,7 @@ concatenate = cat
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
     items = _tensor_list(tensors, "stack")
-    shapes = {np.shape(x.data if isinstance(x, Tensor) else x) for x in items}
+    shapes = {np.shape(x._data if isinstance(x, Tensor) else x) for x in items}
     if len(shapes) != 1:
         raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
     axis = normalize_dim(dim, len(shapes.pop()) + 1, "stack")

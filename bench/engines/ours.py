@@ -24,9 +24,9 @@ def network(params: list[np.ndarray], lr: float) -> tuple[Any, Any, Any]:
     net = nn.Sequential(*layers[:-1])
     weights = list(net.parameters())
     # Load the shared initial values; Linear may keep its weight as (in, out) or, like torch, (out, in).
-    transpose = weights[0].data.shape != params[0].shape
+    transpose = weights[0]._data.shape != params[0].shape
     for p, value in zip(weights, params, strict=True):
-        p.data[...] = value.T if transpose and value.ndim == 2 else value
+        p._data[...] = value.T if transpose and value.ndim == 2 else value
     return net, nn.CrossEntropyLoss(), optim.SGD(weights, lr=lr)
 
 
@@ -50,7 +50,7 @@ def op_chain(x: np.ndarray, n: int) -> Callable[[], float]:
     def run() -> float:
         leaf = tensor(x, requires_grad=True)
         common.chain(leaf, n, lambda v: v.tanh()).sum().backward()
-        return float(leaf.grad.data.sum())
+        return float(leaf.grad._data.sum())
 
     return run
 

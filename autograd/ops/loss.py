@@ -1,58 +1,21 @@
-"""Fused operations for neural networks: one graph node each where composing smaller ops would cost more.
+"""Fused losses: one graph node each, where composing smaller ops would cost more.
 
-- `Linear`: x @ W.T + b, with backward computing only the gradients that are needed;
 - `CrossEntropy`: log-softmax and negative log-likelihood with the reduction, backward (softmax - target) * g;
-- `BinaryCrossEntropy` and `BinaryCrossEntropyWithLogits`: elementwise, stable for saturated inputs;
-- `Dropout`: multiply by a random mask drawn once in forward and reused by backward.
+- `BinaryCrossEntropy` and `BinaryCrossEntropyWithLogits`: elementwise, stable for saturated inputs.
+
+The hot paths reduce with ufunc.reduce (np.add.reduce, not ndarray.sum): the ndarray methods go through a Python-level
+wrapper in numpy, whose cost shows in a training loop where the caches are cold after every large matrix product.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, add_tangents, sum_rows
-from ..random import generator
+from ..function import Function, add_tangents
 from .activation import LogSoftmax, Softmax
 from .elementwise import Sigmoid
 
 REDUCTIONS = ("none", "mean", "sum")
-
-# The hot paths reduce with ufunc.reduce (np.add.reduce, not ndarray.sum): the ndarray methods go through a Python-level
-# wrapper in numpy, whose cost shows in a training loop where the caches are cold after every large matrix product.
-
-
-class Linear(Function):
-    """x @ weight.T (+ bias): x (..., in), weight (out, in), bias (out,) -> (..., out)."""
-
-    def forward(self, x, weight, bias=None):
-        if weight.ndim != 2 or not x.ndim or x.shape[-1] != weight.shape[1]:
-            raise RuntimeError(
-                f"linear: input of shape {x.shape} cannot be multiplied by weight of shape {weight.shape} "
-                f"(expected input (..., {weight.shape[-1] if weight.ndim else '?'}) and weight (out_features, "
-                "in_features))"
-            )
-        if bias is not None and bias.shape != weight.shape[:1]:
-            raise RuntimeError(f"linear: bias of shape {bias.shape} doesn't match weight of shape {weight.shape}")
-        self.has_bias = bias is not None
-        self.saved = (x, weight)
-        out = x @ weight.T
-        if bias is not None:
-            out += bias
-        return out
-
-    def backward(self, g):
-        x, weight = self.saved
-        gx = g @ weight if self.needs_grad(0) else None
-        if g.ndim != 2:
-            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = g.T @ x if self.needs_grad(1) else None
-        if not self.has_bias:
-            return gx, gw
-        return gx, gw, (sum_rows(g) if self.needs_grad(2) else None)
-
-    def jvp(self, tx, tw, tb=None):
-        x, weight = self.saved
-        return add_tangents(tx @ weight.T if tx is not None else None, x @ tw.T if tw is not None else None, tb)
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
@@ -199,19 +162,3 @@ class BinaryCrossEntropyWithLogits(Function):
     def jvp(self, tz, tt):
         z, t = self.saved
         return add_tangents(tz * (Sigmoid.call(z) - t) if tz is not None else None, -tt * z if tt is not None else None)
-
-
-class Dropout(Function):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
-
-    def forward(self, x, p):
-        keep = generator().random(x.shape, dtype=np.float32) >= p
-        self.mask = keep.astype(x.dtype)
-        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
-        return x * self.mask
-
-    def backward(self, g):
-        return (g * self.mask,)
-
-    def jvp(self, t):
-        return t * self.mask
