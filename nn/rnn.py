@@ -31,10 +31,6 @@ def _positive(value: Any, name: str, op: str) -> int:
     return int(value)
 
 
-def _array(x: Any) -> np.ndarray:
-    return F._array(x)
-
-
 def _run_layer(mode: str, x: Tensor, h0: Any, c0: Any, weights: list[Any], reverse: bool) -> Tensor:
     w_ih, w_hh, b_ih, b_hh = weights if len(weights) == 4 else (*weights, None, None)
     return RNNLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse)
