@@ -37,6 +37,8 @@ def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
 class CrossEntropy(Function):
     """Softmax cross-entropy of logits (..., C) against class indices (...) or class probabilities (..., C)."""
 
+    saves = (0, 1)
+
     def forward(self, logits, target, reduction, label_smoothing):
         self.reduction, self.smoothing = reduction, label_smoothing
         self.indices = target.dtype.kind in "iu"
@@ -78,7 +80,7 @@ class CrossEntropy(Function):
         elif self.reduction == "none":
             g = g.reshape(-1, 1)
         recording = not isinstance(logits, np.ndarray)  # create_graph: the softmax is recomputed from the logits
-        probs = Softmax.call(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
+        probs = Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
         if self.indices:  # self.probs is already softmax - target
             return ((probs - self._dense_target(n_classes) if recording else probs) * g).reshape(shape), None
         target = self._smoothed(self.saved[1].reshape(-1, n_classes), n_classes)
@@ -86,7 +88,7 @@ class CrossEntropy(Function):
         g_logits = ((probs * target.sum(axis=1, keepdims=True) - target) * g).reshape(shape)
         g_target = None
         if self.needs_grad(1):
-            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            log_probs = LogSoftmax.apply_or_run(logits.reshape(-1, n_classes), axis=1)
             g_target = (log_probs * (g * (self.smoothing - 1))).reshape(shape)
         return g_logits, g_target
 
@@ -106,10 +108,12 @@ class CrossEntropy(Function):
         d_logits = d_target = None
         if t_logits is not None:
             target = self._dense_target(n_classes)
-            slope = Softmax.call(logits.reshape(-1, n_classes), axis=1) * target.sum(axis=1, keepdims=True) - target
+            slope = (
+                Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) * target.sum(axis=1, keepdims=True) - target
+            )
             d_logits = (slope * t_logits.reshape(-1, n_classes)).sum(axis=1)
         if t_target is not None:
-            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            log_probs = LogSoftmax.apply_or_run(logits.reshape(-1, n_classes), axis=1)
             d_target = (log_probs * t_target.reshape(-1, n_classes)).sum(axis=1) * (self.smoothing - 1)
         return _reduce(add_tangents(d_logits, d_target).reshape(logits.shape[:-1]), self.reduction)
 
@@ -119,6 +123,8 @@ _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a fin
 
 class BinaryCrossEntropy(Function):
     """-(t log p + (1 - t) log(1 - p)) elementwise, each log clamped at -100."""
+
+    saves = (0, 1)
 
     def forward(self, p, t):
         self.saved = (p, t)
@@ -149,16 +155,20 @@ class BinaryCrossEntropy(Function):
 class BinaryCrossEntropyWithLogits(Function):
     """-(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) elementwise, as max(z, 0) - z t + log(1 + exp(-|z|))."""
 
+    saves = (0, 1)
+
     def forward(self, z, t):
         self.saved = (z, t)
         return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
 
     def backward(self, g):
         z, t = self.saved
-        g_z = g * (Sigmoid.call(z) - t) if self.needs_grad(0) else None
+        g_z = g * (Sigmoid.apply_or_run(z) - t) if self.needs_grad(0) else None
         g_t = -g * z if self.needs_grad(1) else None
         return g_z, g_t
 
     def jvp(self, tz, tt):
         z, t = self.saved
-        return add_tangents(tz * (Sigmoid.call(z) - t) if tz is not None else None, -tt * z if tt is not None else None)
+        return add_tangents(
+            tz * (Sigmoid.apply_or_run(z) - t) if tz is not None else None, -tt * z if tt is not None else None
+        )
