@@ -26,7 +26,7 @@ import nn.functional as F
 from autograd import Dual, Scalar, forward
 from autograd import math as amath
 from autograd.function import Function
-from autograd.ops.shape import IndexAdd
+from autograd.ops.shape import AddAt
 
 
 def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
@@ -212,7 +212,7 @@ def _index_add(data):
     n = data.draw(st.integers(1, 4))
     rows = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5))
     g = data.draw(arrays((len(rows), 2)))
-    return [g], lambda t: IndexAdd.apply(t, shape=(n, 2), index=np.array(rows), dtype=t.dtype)
+    return [g], lambda t: AddAt.apply(t, shape=(n, 2), index=np.array(rows), dtype=t.dtype)
 
 
 @custom("pad")

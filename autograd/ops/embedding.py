@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from .shape import GetItem, IndexAdd
+from .shape import AddAt, GetItem
 
 
 class Embedding(Function):
@@ -21,8 +21,8 @@ class Embedding(Function):
         return weight[indices]
 
     def backward(self, g):
-        gw = IndexAdd.call(g, shape=self.shape, index=self.indices, dtype=self.dtype)
+        gw = AddAt.apply_or_run(g, shape=self.shape, index=self.indices, dtype=self.dtype)
         return (gw if self.keep is None else gw * self.keep), None
 
     def jvp(self, tw, t_indices=None):
-        return GetItem.call(tw if self.keep is None else tw * self.keep, index=self.indices)
+        return GetItem.apply_or_run(tw if self.keep is None else tw * self.keep, index=self.indices)

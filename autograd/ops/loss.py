@@ -44,6 +44,8 @@ class CrossEntropy(Function):
     'mean' divides by the summed weights of the targets kept (PyTorch's weighted mean).
     """
 
+    saves = (0, 1)
+
     def forward(self, logits, target, reduction, label_smoothing, weight=None, ignore_index=-100):
         self.reduction, self.smoothing, self.weight = reduction, label_smoothing, weight
         self.indices, self.dtype = target.dtype.kind in "iu", logits.dtype
@@ -98,7 +100,7 @@ class CrossEntropy(Function):
         elif self.reduction == "none":
             g = g.reshape(-1, 1)
         recording = not isinstance(logits, np.ndarray)  # create_graph: the softmax is recomputed from the logits
-        probs = Softmax.call(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
+        probs = Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
         if self.indices:  # self.probs is already d loss / d logits
             if not recording:
                 return (probs * g).reshape(shape), None
@@ -109,7 +111,7 @@ class CrossEntropy(Function):
         g_logits = ((probs * target.sum(axis=1, keepdims=True) - target) * g).reshape(shape)
         g_target = None
         if self.needs_grad(1):
-            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            log_probs = LogSoftmax.apply_or_run(logits.reshape(-1, n_classes), axis=1)
             g_target = self._scaled(log_probs * (g * (self.smoothing - 1))).reshape(shape)
         return g_logits, g_target
 
@@ -136,10 +138,12 @@ class CrossEntropy(Function):
         d_logits = d_target = None
         if t_logits is not None:
             target = self._dense_target(n_classes)
-            slope = Softmax.call(logits.reshape(-1, n_classes), axis=1) * target.sum(axis=1, keepdims=True) - target
+            slope = (
+                Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) * target.sum(axis=1, keepdims=True) - target
+            )
             d_logits = (slope * t_logits.reshape(-1, n_classes)).sum(axis=1)
         if t_target is not None:
-            log_probs = LogSoftmax.call(logits.reshape(-1, n_classes), axis=1)
+            log_probs = LogSoftmax.apply_or_run(logits.reshape(-1, n_classes), axis=1)
             d_target = self._scaled(log_probs * t_target.reshape(-1, n_classes)).sum(axis=1) * (self.smoothing - 1)
         return _reduce(add_tangents(d_logits, d_target).reshape(logits.shape[:-1]), self.reduction, self.count)
 
@@ -149,6 +153,8 @@ _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a fin
 
 class BinaryCrossEntropy(Function):
     """-(t log p + (1 - t) log(1 - p)) elementwise, each log clamped at -100."""
+
+    saves = (0, 1)
 
     def forward(self, p, t):
         self.saved = (p, t)
@@ -180,6 +186,8 @@ class BinaryCrossEntropyWithLogits(Function):
     """-(w t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) elementwise, w the optional `pos_weight` (1 without),
     computed as (1 - t) z + (1 + (w - 1) t) softplus(-z), softplus(-z) = max(-z, 0) + log(1 + exp(-|z|))."""
 
+    saves = (0, 1, 2)
+
     def forward(self, z, t, pos_weight=None):
         self.saved = (z, t) if pos_weight is None else (z, t, pos_weight)
         if pos_weight is None:
@@ -191,10 +199,10 @@ class BinaryCrossEntropyWithLogits(Function):
         """d loss / d z, d loss / d t, d loss / d pos_weight (the last None without pos_weight)."""
         if len(self.saved) == 2:
             z, t = self.saved
-            return Sigmoid.call(z) - t, -z, None
+            return Sigmoid.apply_or_run(z) - t, -z, None
         z, t, w = self.saved
-        sig_neg = Sigmoid.call(-z)
-        softplus = -Log.call(1 - sig_neg)  # softplus(-z) = -log sigmoid(z), from the same sigmoid
+        sig_neg = Sigmoid.apply_or_run(-z)
+        softplus = -Log.apply_or_run(1 - sig_neg)  # softplus(-z) = -log sigmoid(z), from the same sigmoid
         scale = 1 + (w - 1) * t
         return (1 - t) - scale * sig_neg, (w - 1) * softplus - z, t * softplus
 

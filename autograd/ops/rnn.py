@@ -64,27 +64,27 @@ def _run(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, reverse):
             hh = hh + b_hh
         if mode == "LSTM":
             z = xw[t] + hh
-            sig_if = Sigmoid.call(z[:, : 2 * hidden])
+            sig_if = Sigmoid.apply_or_run(z[:, : 2 * hidden])
             i, f = sig_if[:, :hidden], sig_if[:, hidden:]
-            g = Tanh.call(z[:, 2 * hidden : 3 * hidden])
-            o = Sigmoid.call(z[:, 3 * hidden :])
+            g = Tanh.apply_or_run(z[:, 2 * hidden : 3 * hidden])
+            o = Sigmoid.apply_or_run(z[:, 3 * hidden :])
             c_prev = c
             c = f * c + i * g
-            tc = Tanh.call(c)
+            tc = Tanh.apply_or_run(c)
             cache[t] = (h, c_prev, i, f, g, o, tc)
             h = o * tc
         elif mode == "GRU":
             xt = xw[t]
-            rz = Sigmoid.call(xt[:, : 2 * hidden] + hh[:, : 2 * hidden])
+            rz = Sigmoid.apply_or_run(xt[:, : 2 * hidden] + hh[:, : 2 * hidden])
             r, u = rz[:, :hidden], rz[:, hidden:]
             hh_n = hh[:, 2 * hidden :]
-            n = Tanh.call(xt[:, 2 * hidden :] + r * hh_n)
+            n = Tanh.apply_or_run(xt[:, 2 * hidden :] + r * hh_n)
             cache[t] = (h, r, u, n, hh_n)
             h = n + u * (h - n)
         else:
             cache[t] = (h,)
             a = xw[t] + hh
-            h = Tanh.call(a) if mode == "RNN_TANH" else Relu.call(a)
+            h = Tanh.apply_or_run(a) if mode == "RNN_TANH" else Relu.apply_or_run(a)
         hs[t] = h
     return hs, c, cache
 
@@ -102,7 +102,7 @@ def _bptt(mode, grad, cache, hs, needs, x, w_ih, w_hh, has_bias_ih, has_bias_hh,
         if mode == "LSTM":
             h_prev, c_prev, i, f, g, o, tc = cache[t]
             dc = dh * o * (1 - tc * tc) + dc
-            d = Cat.call(
+            d = Cat.apply_or_run(
                 dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g), dh * tc * o * (1 - o), axis=1
             )
             d_xw[t] = d_hh[t] = d
@@ -113,8 +113,8 @@ def _bptt(mode, grad, cache, hs, needs, x, w_ih, w_hh, has_bias_ih, has_bias_hh,
             dn = dh * (1 - u) * (1 - n * n)
             dr = dn * hh_n * r * (1 - r)
             du = dh * (h_prev - n) * u * (1 - u)
-            d_xw[t] = Cat.call(dr, du, dn, axis=1)
-            d_hh[t] = Cat.call(dr, du, dn * r, axis=1)
+            d_xw[t] = Cat.apply_or_run(dr, du, dn, axis=1)
+            d_hh[t] = Cat.apply_or_run(dr, du, dn * r, axis=1)
             dh = dh * u + d_hh[t] @ w_hh
         else:
             h_out = hs[t]
@@ -123,13 +123,13 @@ def _bptt(mode, grad, cache, hs, needs, x, w_ih, w_hh, has_bias_ih, has_bias_hh,
             dh = d @ w_hh
     rows = steps * batch
     gates = w_hh.shape[0]
-    dxw = Stack.call(*d_xw, axis=0).reshape(rows, gates)
-    dhh = dxw if mode != "GRU" else Stack.call(*d_hh, axis=0).reshape(rows, gates)
+    dxw = Stack.apply_or_run(*d_xw, axis=0).reshape(rows, gates)
+    dhh = dxw if mode != "GRU" else Stack.apply_or_run(*d_hh, axis=0).reshape(rows, gates)
     gx = (dxw @ w_ih).reshape(x.shape) if needs[0] else None
     gw_ih = dxw.T @ x.reshape(rows, x.shape[2]) if needs[3] else None
     gw_hh = None
     if needs[4]:
-        h_prevs = Stack.call(*(entry[0] for entry in cache), axis=0).reshape(rows, hidden)
+        h_prevs = Stack.apply_or_run(*(entry[0] for entry in cache), axis=0).reshape(rows, hidden)
         gw_hh = dhh.T @ h_prevs
     gb_ih = sum_rows(dxw) if has_bias_ih and needs[5] else None
     gb_hh = sum_rows(dhh) if has_bias_hh and needs[6] else None
@@ -140,6 +140,8 @@ class RNNLayer(Function):
     """One recurrent layer in one direction over a sequence: x (T, B, I), h0 (B, H), c0 (B, H) or None (LSTM only),
     weight_ih (G H, I), weight_hh (G H, H), bias_ih and bias_hh (G H,) or None -> (T, B, H), or (T + 1, B, H) for
     an LSTM (the last row is c_T). `mode` is 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'; see the module docstring."""
+
+    saves = (0, 1, 2, 3, 4, 5, 6)
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, reverse=False):
         self.mode, self.reverse = mode, reverse
