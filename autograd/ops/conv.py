@@ -225,6 +225,8 @@ def _conv_weight(x: np.ndarray, g: np.ndarray, geom: ConvGeometry, cols: np.ndar
 class Conv2d(Function):
     """y = conv(x, w) (+ b): x (N, C, H, W), w (O, C/G, kh, kw), b (O,) -> (N, O, OH, OW)."""
 
+    saves = (0, 1)
+
     def forward(self, x, w, b=None, geom=None):
         self.geom, self.has_bias = geom, b is not None
         self.saved = (x, w)
@@ -245,8 +247,8 @@ class Conv2d(Function):
     def backward(self, g):
         x, w = self.saved
         cols = self.cols if isinstance(x, np.ndarray) else None  # recorded again under create_graph
-        gx = ConvTranspose2d.call(g, w, geom=self.geom, channels=x.shape[1]) if self.needs_grad(0) else None
-        gw = ConvWeight2d.call(x, g, geom=self.geom, cols=cols) if self.needs_grad(1) else None
+        gx = ConvTranspose2d.apply_or_run(g, w, geom=self.geom, channels=x.shape[1]) if self.needs_grad(0) else None
+        gw = ConvWeight2d.apply_or_run(x, g, geom=self.geom, cols=cols) if self.needs_grad(1) else None
         if not self.has_bias:
             return gx, gw
         return gx, gw, (g.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None)
@@ -254,14 +256,16 @@ class Conv2d(Function):
     def jvp(self, tx, tw, tb=None):
         x, w = self.saved
         return add_tangents(
-            Conv2d.call(tx, w, geom=self.geom) if tx is not None else None,
-            Conv2d.call(x, tw, geom=self.geom) if tw is not None else None,
+            Conv2d.apply_or_run(tx, w, geom=self.geom) if tx is not None else None,
+            Conv2d.apply_or_run(x, tw, geom=self.geom) if tw is not None else None,
             tb.reshape(-1, 1, 1) if tb is not None else None,
         )
 
 
 class ConvTranspose2d(Function):
     """The adjoint of `Conv2d` in its input: g (N, O, OH, OW), w (O, C/G, kh, kw) -> (N, C, H, W)."""
+
+    saves = (0, 1)
 
     def forward(self, g, w, geom, channels):
         self.geom, self.channels = geom, channels
@@ -270,20 +274,22 @@ class ConvTranspose2d(Function):
 
     def backward(self, gg):
         g, w = self.saved
-        dg = Conv2d.call(gg, w, geom=self.geom) if self.needs_grad(0) else None
-        dw = ConvWeight2d.call(gg, g, geom=self.geom) if self.needs_grad(1) else None
+        dg = Conv2d.apply_or_run(gg, w, geom=self.geom) if self.needs_grad(0) else None
+        dw = ConvWeight2d.apply_or_run(gg, g, geom=self.geom) if self.needs_grad(1) else None
         return dg, dw
 
     def jvp(self, tg, tw):
         g, w = self.saved
         return add_tangents(
-            ConvTranspose2d.call(tg, w, geom=self.geom, channels=self.channels) if tg is not None else None,
-            ConvTranspose2d.call(g, tw, geom=self.geom, channels=self.channels) if tw is not None else None,
+            ConvTranspose2d.apply_or_run(tg, w, geom=self.geom, channels=self.channels) if tg is not None else None,
+            ConvTranspose2d.apply_or_run(g, tw, geom=self.geom, channels=self.channels) if tw is not None else None,
         )
 
 
 class ConvWeight2d(Function):
     """The adjoint of `Conv2d` in its weight: x (N, C, H, W), g (N, O, OH, OW) -> (O, C/G, kh, kw)."""
+
+    saves = (0, 1)
 
     def forward(self, x, g, geom, cols=None):
         self.geom = geom
@@ -292,15 +298,15 @@ class ConvWeight2d(Function):
 
     def backward(self, gw):
         x, g = self.saved
-        dx = ConvTranspose2d.call(g, gw, geom=self.geom, channels=x.shape[1]) if self.needs_grad(0) else None
-        dg = Conv2d.call(x, gw, geom=self.geom) if self.needs_grad(1) else None
+        dx = ConvTranspose2d.apply_or_run(g, gw, geom=self.geom, channels=x.shape[1]) if self.needs_grad(0) else None
+        dg = Conv2d.apply_or_run(x, gw, geom=self.geom) if self.needs_grad(1) else None
         return dx, dg
 
     def jvp(self, tx, tg):
         x, g = self.saved
         return add_tangents(
-            ConvWeight2d.call(tx, g, geom=self.geom) if tx is not None else None,
-            ConvWeight2d.call(x, tg, geom=self.geom) if tg is not None else None,
+            ConvWeight2d.apply_or_run(tx, g, geom=self.geom) if tx is not None else None,
+            ConvWeight2d.apply_or_run(x, tg, geom=self.geom) if tg is not None else None,
         )
 
 

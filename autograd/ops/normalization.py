@@ -31,6 +31,8 @@ class Normalize(Function):
     """x normalised over `axes` (or by the constants `mean`, `var` of the statistics' shape), then scaled by
     weight and shifted by bias, both of shape `param_shape` once broadcast (None: no affine part)."""
 
+    saves = (0, 1)
+
     def forward(self, x, weight, bias, axes, param_shape, eps, mean=None, var=None, running=None):
         self.axes, self.param_shape, self.eps = axes, param_shape, eps
         self.batch_stats = mean is None

@@ -80,10 +80,10 @@ class WindowGather(Function):
         return _out_layout(total, layout)
 
     def backward(self, g):
-        return (WindowScatter.call(g, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale),)
+        return (WindowScatter.apply_or_run(g, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale),)
 
     def jvp(self, t):
-        return WindowGather.call(t, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale)
+        return WindowGather.apply_or_run(t, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale)
 
 
 class WindowScatter(Function):
@@ -102,10 +102,10 @@ class WindowScatter(Function):
         return _from_layout(gx, geom, layout)
 
     def backward(self, gg):
-        return (WindowGather.call(gg, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale),)
+        return (WindowGather.apply_or_run(gg, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale),)
 
     def jvp(self, t):
-        return WindowScatter.call(t, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale)
+        return WindowScatter.apply_or_run(t, geom=self.geom, layout=self.layout, masks=self.masks, scale=self.scale)
 
 
 class MaxPool2d(Function):
@@ -148,10 +148,10 @@ class MaxPool2d(Function):
         return _out_layout(index, HWNC)
 
     def backward(self, g):
-        return (WindowScatter.call(g, geom=self.geom, layout=HWNC, masks=self.masks()),)
+        return (WindowScatter.apply_or_run(g, geom=self.geom, layout=HWNC, masks=self.masks()),)
 
     def jvp(self, t):
-        return WindowGather.call(t, geom=self.geom, layout=HWNC, masks=self.masks())
+        return WindowGather.apply_or_run(t, geom=self.geom, layout=HWNC, masks=self.masks())
 
 
 class Separable(Function):
@@ -163,10 +163,10 @@ class Separable(Function):
         return np.matmul(np.matmul(rows, x), cols.T)
 
     def backward(self, g):
-        return (Separable.call(g, rows=self.rows.T, cols=self.cols.T),)
+        return (Separable.apply_or_run(g, rows=self.rows.T, cols=self.cols.T),)
 
     def jvp(self, t):
-        return Separable.call(t, rows=self.rows, cols=self.cols)
+        return Separable.apply_or_run(t, rows=self.rows, cols=self.cols)
 
 
 class TakeSpatial(Function):
@@ -178,10 +178,10 @@ class TakeSpatial(Function):
         return np.take_along_axis(flat, index.reshape(*index.shape[:2], -1), axis=2).reshape(index.shape)
 
     def backward(self, g):
-        return (PutSpatial.call(g, index=self.index, size=self.size),)
+        return (PutSpatial.apply_or_run(g, index=self.index, size=self.size),)
 
     def jvp(self, t):
-        return TakeSpatial.call(t, index=self.index)
+        return TakeSpatial.apply_or_run(t, index=self.index)
 
 
 class PutSpatial(Function):
@@ -196,10 +196,10 @@ class PutSpatial(Function):
         return out.reshape(n, c, *size)
 
     def backward(self, gg):
-        return (TakeSpatial.call(gg, index=self.index),)
+        return (TakeSpatial.apply_or_run(gg, index=self.index),)
 
     def jvp(self, t):
-        return PutSpatial.call(t, index=self.index, size=self.size)
+        return PutSpatial.apply_or_run(t, index=self.index, size=self.size)
 
 
 # ---- argument checks and geometry ----------------------------------------------------------------------------
