@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import owned, run_backward
-from .tensor import Tensor
+from .tensor import Tensor, check_dtype
 
 
 def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
@@ -21,6 +21,9 @@ def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
             )
         grad = np.array(1, dtype=output._data.dtype).reshape(output._data.shape)  # np.ones_like costs 4 Python calls
     else:
+        if not isinstance(gradient, (Tensor, np.ndarray, np.generic, int, float)):
+            raise TypeError(f"backward: gradient can be a Tensor or None, but got {type(gradient).__name__}")
+        check_dtype(np.asarray(gradient).dtype, "backward: gradient")
         grad = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=output._data.dtype)
         if grad.shape != output._data.shape:
             raise RuntimeError(

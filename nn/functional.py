@@ -80,6 +80,15 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # ---- losses -------------------------------------------------------------------------------------------
+def _check_loss_args(op: str, input: Any, target: Any, reduction: str) -> None:  # noqa: A002
+    """TypeError unless input and target are tensors (or arrays), ValueError for an unknown reduction."""
+    for position, (name, value) in enumerate((("input", input), ("target", target)), 1):
+        if not isinstance(value, (Tensor, np.ndarray)):
+            what = type(value).__name__
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {what}")
+    _check_reduction(reduction, op)
+
+
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
@@ -103,7 +112,7 @@ def _warn_if_broadcast(input: Any, target: Any, op: str) -> None:  # noqa: A002
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Squared error (input - target)^2, averaged, summed or elementwise."""
-    _check_reduction(reduction, "mse_loss")
+    _check_loss_args("mse_loss", input, target, reduction)
     _warn_if_broadcast(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -111,7 +120,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Absolute error |input - target|, averaged, summed or elementwise."""
-    _check_reduction(reduction, "l1_loss")
+    _check_loss_args("l1_loss", input, target, reduction)
     _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(autograd.abs(input - target), reduction)
 
@@ -144,7 +153,7 @@ def cross_entropy(
 
     Computed from a stable log-softmax in one graph node, whose backward is (softmax - target) * g.
     """
-    _check_reduction(reduction, "cross_entropy")
+    _check_loss_args("cross_entropy", input, target, reduction)
     shape = _check_logits(input, "cross_entropy")
     if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
@@ -163,7 +172,7 @@ def cross_entropy(
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Negative log-likelihood: -input[n, target[n]] for log-probabilities (N, C) or (C,) and class indices."""
-    _check_reduction(reduction, "nll_loss")
+    _check_loss_args("nll_loss", input, target, reduction)
     shape = _check_logits(input, "nll_loss")
     labels = _array(target)
     if labels.dtype.kind not in "iu":
@@ -180,7 +189,7 @@ def _check_same_shape(input: Any, target: Any, op: str) -> None:  # noqa: A002
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at -100 as in PyTorch."""
-    _check_reduction(reduction, "binary_cross_entropy")
+    _check_loss_args("binary_cross_entropy", input, target, reduction)
     _check_same_shape(input, target, "binary_cross_entropy")
     probs = _array(input)
     if probs.size and not (probs.min() >= 0 and probs.max() <= 1):
@@ -190,6 +199,6 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Binary cross-entropy of sigmoid(input), computed from the logits so that large |input| stays finite."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    _check_loss_args("binary_cross_entropy_with_logits", input, target, reduction)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     return _reduce(BinaryCrossEntropyWithLogits.apply(input, target), reduction)
