@@ -12,6 +12,7 @@ tensor([ 4.,  8., 12.])
 from . import tensor as _tensor  # first: the operations attach themselves to Tensor
 
 # isort: on
+from . import autograd_api as autograd  # torch.autograd's place: autograd.autograd.grad, .backward
 from . import forward, math, ops
 from .autograd_api import grad
 from .dual import Dual

@@ -34,6 +34,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a * b
@@ -48,6 +50,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a / b
@@ -74,6 +78,8 @@ class Neg(Function):
 
 
 class Pow(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a**b
@@ -107,7 +113,7 @@ class Cast(Function):
         return a.astype(dtype)
 
     def backward(self, g):
-        return (Cast.call(g, dtype=self.input_dtype),)
+        return (Cast.apply_or_run(g, dtype=self.input_dtype),)
 
     def jvp(self, t):
         return t.astype(self.output_dtype)

@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 
 from ..engine import owned
-from ..function import Function, add_tangents
+from ..function import OUTPUT, Function, add_tangents
 from ..random import generator
 from ..tensor import Tensor
 from .arithmetic import _check
 
 
 class Exp(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.exp(x)
@@ -31,6 +31,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    saves = (0,)
+
     def forward(self, x):
         self.saved = (x,)
         return np.log(x)
@@ -45,7 +47,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.sqrt(x)
@@ -74,6 +76,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    saves = (0,)
+
     def forward(self, x):
         self.saved = (x,)
         return np.sin(x)
@@ -88,6 +92,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    saves = (0,)
+
     def forward(self, x):
         self.saved = (x,)
         return np.cos(x)
@@ -102,7 +108,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.tanh(x)
@@ -119,7 +125,7 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = 0.5 + 0.5 * np.tanh(0.5 * x)  # = 1 / (1 + exp(-x)), with no overflow for large |x|
@@ -136,7 +142,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    output_saved = True  # the mask is recomputed from the output: no boolean array kept between the passes
+    saves = (OUTPUT,)  # the mask is recomputed from the output: no boolean array kept between the passes
 
     def forward(self, x):
         out = np.maximum(x, 0)
