@@ -46,6 +46,8 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
     """input @ weight.T + bias: input (..., in), weight (out, in), bias (out,) -> (..., out), one graph node."""
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)

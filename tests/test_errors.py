@@ -603,3 +603,73 @@ def test_optimizer_step_names_a_named_parameter():
     net.bias.name = "bias"
     with pytest.raises(RuntimeError, match="parameter 'bias'"):
         opt.step()
+
+
+# ---- property: a wrong argument raises a documented error and changes nothing --------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DOCUMENTED = (TypeError, ValueError, RuntimeError, IndexError, OverflowError)
+
+NOT_DATA = st.sampled_from(
+    ["x", b"x", None, {}, {1.0}, Fraction(1, 3), Decimal("0.5"), 1j, object(), ["a"], [[1.0], [2.0, 3.0]], [2**70]]
+)
+WRONG_SHAPE = st.sampled_from([(4, 5), (5, 2), (2, 1, 4)]).map(
+    lambda shape: autograd.ones(*shape, dtype=autograd.float64, requires_grad=True)
+)
+WRONG_DTYPE = st.sampled_from([np.array(["a", "b", "c"]), np.array([None] * 3, dtype=object), np.array([1j] * 3)])
+TEXT_ARRAYS = st.sampled_from([np.array(["a", "b", "c"]), np.array([b"a", b"b", b"c"])])  # operands: complex and
+# object arrays given to arithmetic are not yet refused
+
+CALLS = {  # name: (the call on x of shape (2, 3), the model, its optimizer and the argument; wrong arguments)
+    "add": (lambda x, net, opt, a: x + a, NOT_DATA | WRONG_SHAPE | TEXT_ARRAYS),
+    "mul": (lambda x, net, opt, a: a * x, NOT_DATA | WRONG_SHAPE | TEXT_ARRAYS),
+    "matmul": (lambda x, net, opt, a: x @ a, NOT_DATA | WRONG_SHAPE),
+    "cat": (lambda x, net, opt, a: autograd.cat([x, a], dim=1), NOT_DATA | WRONG_SHAPE),
+    "tensor": (lambda x, net, opt, a: autograd.tensor(a), NOT_DATA | WRONG_DTYPE),
+    "linear": (lambda x, net, opt, a: net(a), NOT_DATA | WRONG_SHAPE),
+    "mse_loss": (lambda x, net, opt, a: nn_module().MSELoss()(x, a), NOT_DATA | WRONG_DTYPE),
+    "backward": (lambda x, net, opt, a: (x * 2).backward(a), NOT_DATA | WRONG_SHAPE | WRONG_DTYPE),
+    "load_state_dict": (
+        lambda x, net, opt, a: net.load_state_dict({**net.state_dict(), "bias": a}),
+        NOT_DATA | WRONG_SHAPE | WRONG_DTYPE,
+    ),
+    "step": (  # a gradient of None is skipped, not wrong
+        lambda x, net, opt, a: (setattr(net.bias, "grad", a), opt.step()),
+        NOT_DATA.filter(lambda a: a is not None) | WRONG_SHAPE | WRONG_DTYPE,
+    ),
+}
+
+
+def nn_module():
+    import nn
+
+    return nn
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@given(data=st.data())
+def test_a_wrong_argument_raises_a_documented_error_and_changes_nothing(name, data):
+    import optim
+
+    call, wrong = CALLS[name]
+    argument = data.draw(wrong)
+    x = _leaf_with_grad()
+    net = nn_module().Linear(3, 2)
+    opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    net.weight.grad = autograd.ones(2, 3)
+    tensors = [x, net.weight, net.bias] + ([argument] if isinstance(argument, autograd.Tensor) else [])
+    before = _snapshot(tensors)
+    grads = [t.grad._data.tobytes() for t in tensors if t.grad is not None]
+    raw = argument.tobytes() if isinstance(argument, np.ndarray) and argument.dtype != object else None
+    with pytest.raises(DOCUMENTED):
+        call(x, net, opt, argument)
+    if name == "step":
+        net.bias.grad = None  # the wrong gradient the call set, not something the step changed
+        before[2] = before[2][:5] + (None,)
+    _assert_same(before)
+    assert [t.grad._data.tobytes() for t in tensors if t.grad is not None] == grads
+    assert opt.state == {}
+    if raw is not None:
+        assert argument.tobytes() == raw
