@@ -74,6 +74,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._check_grads()  # before any parameter changes: a bad gradient leaves them all as they were
         states = self.state
         now = (
             next_modification()
@@ -87,6 +88,28 @@ class Optimizer:
                     self._update(p, p.grad._data, state, group)
                     p._version[0] = now
         return loss
+
+    def _check_grads(self) -> None:
+        """Raise unless every gradient is a floating point tensor of its parameter's shape."""
+        for g, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                grad = p.grad
+                if grad is None:
+                    continue
+                name = f"{p.name!r} " if p.name else ""
+                where = f"parameter {name}(params[{i}] of param group {g}, shape {tuple(p.shape)})"
+                if not isinstance(grad, Tensor):
+                    raise TypeError(f"{type(self).__name__}.step: the gradient of {where} is a {type(grad).__name__}")
+                if grad.shape != p.shape:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: the gradient of {where} has shape {tuple(grad.shape)}; "
+                        "it must have the parameter's shape"
+                    )
+                if grad.dtype.kind != "f":
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: the gradient of {where} has dtype {grad.dtype}; "
+                        "it must be a floating point dtype"
+                    )
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Apply this optimizer's rule to one parameter, in place on `param._data`."""

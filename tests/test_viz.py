@@ -547,3 +547,39 @@ def test_read_only_folder_raises_permission_error(tmp_path):
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+# ---- labels are drawn as written, whatever they hold ----------------------------------------------------------------
+def _svg_texts(svg: bytes) -> list[str]:
+    return [el.text or "" for el in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("op", ["<b>", "a&b", "x>y<z", 'say "hi"', "back\\", "&lt;"])
+def test_operation_names_are_escaped(op):
+    a, b = Scalar(2.0), Scalar(3.0)
+    c = a * b
+    c._op = op
+    assert op in _svg_texts(viz.pipe(c, "svg", renderer="graphviz-pure"))
+
+
+def test_module_class_names_and_tensor_names_are_escaped_and_taken_through_str():
+    import nn
+
+    cls = type("Odd<&>\\", (nn.Linear,), {})
+    net = cls(2, 2)
+    x = autograd.ones(1, 2)
+    x.name = 7
+    drawing = viz.draw(net(x).sum(), model=net)
+    texts = _svg_texts(viz.pipe(drawing, renderer="graphviz-pure"))
+    assert "Odd<&>\\" in texts and "7" in texts
+
+
+def test_a_renderer_that_hangs_times_out_suggesting_max_nodes(tmp_path, monkeypatch):
+    program = tmp_path / "slow-dot"
+    program.write_text("#!/bin/sh\nsleep 30\n")
+    program.chmod(0o755)
+    monkeypatch.setattr(
+        renderer_module, "find_renderer", lambda name=None: renderer_module.Renderer("dot", str(program))
+    )
+    with pytest.raises(viz.RenderError, match="max_nodes"):
+        viz.pipe(autograd.ones(2, requires_grad=True).sum(), "svg", timeout=0.5)

@@ -302,6 +302,10 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     lead = len(shape) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim}")
+    for i, n in enumerate(shape):
+        if n < -1 or (n == -1 and i < lead):
+            where = "a leading, non-existing dimension" if i < lead else "dimension"
+            raise RuntimeError(f"expand: the expanded size of the tensor ({n}) isn't allowed in {where} {i}")
     target = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, target)
@@ -331,6 +335,9 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = _tensor_list(tensors, "cat")
+    for i, x in enumerate(items):
+        if np.ndim(x._data if isinstance(x, Tensor) else x) == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     ndim = np.ndim(items[0]._data if isinstance(items[0], Tensor) else items[0])
     axis = normalize_dim(dim, ndim, "cat")
     for x in items[1:]:
@@ -373,6 +380,11 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of equal size (the last may be smaller, and there may be fewer)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk(): argument 'chunks' must be int, not {type(chunks).__name__}")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(1, -(-length // chunks)), dim)
 
