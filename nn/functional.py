@@ -13,7 +13,7 @@ from autograd.ops.activation import log_softmax, softmax
 from autograd.ops.elementwise import Dropout, leaky_relu, relu, sigmoid, tanh
 from autograd.ops.linalg import Linear
 from autograd.ops.loss import REDUCTIONS, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, data_of
 
 __all__ = [
     "binary_cross_entropy",
@@ -34,12 +34,8 @@ __all__ = [
 ]
 
 
-def _array(x: Any) -> np.ndarray:
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _shape(x: Any) -> tuple[int, ...]:
-    return _array(x).shape
+    return np.shape(data_of(x))
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
@@ -65,7 +61,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices (...) as one-hot rows (..., num_classes), int64; num_classes=-1 means max + 1."""
-    labels = _array(tensor)
+    labels = np.asarray(data_of(tensor))
     if labels.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot is only applicable to index tensors, got dtype {labels.dtype}")
     if labels.size and labels.min() < 0:
@@ -117,7 +113,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # n
 
 
 def _check_logits(input: Any, op: str) -> tuple[int, ...]:  # noqa: A002
-    array = _array(input)
+    array = np.asarray(data_of(input))
     if array.ndim not in (1, 2):
         raise ValueError(f"{op}: expected input of shape (C,) or (N, C), got {array.shape}")
     if array.dtype.kind != "f":
@@ -148,7 +144,7 @@ def cross_entropy(
     shape = _check_logits(input, "cross_entropy")
     if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
-    labels = _array(target)
+    labels = np.asarray(data_of(target))
     if labels.dtype.kind in "iu":
         _check_class_indices(labels, shape, "cross_entropy")
     elif labels.dtype.kind == "f":
@@ -165,7 +161,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     """Negative log-likelihood: -input[n, target[n]] for log-probabilities (N, C) or (C,) and class indices."""
     _check_reduction(reduction, "nll_loss")
     shape = _check_logits(input, "nll_loss")
-    labels = _array(target)
+    labels = np.asarray(data_of(target))
     if labels.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: expected integer class indices as target, got {labels.dtype}")
     _check_class_indices(labels, shape, "nll_loss")
@@ -182,7 +178,7 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at -100 as in PyTorch."""
     _check_reduction(reduction, "binary_cross_entropy")
     _check_same_shape(input, target, "binary_cross_entropy")
-    probs = _array(input)
+    probs = np.asarray(data_of(input))
     if probs.size and not (probs.min() >= 0 and probs.max() <= 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
     return _reduce(BinaryCrossEntropy.apply(input, target), reduction)
