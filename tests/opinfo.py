@@ -717,3 +717,16 @@ def _dropout(ns, x):
 
 
 op("dropout", one(), torch=False)(_dropout)  # PyTorch draws other masks
+
+
+@st.composite
+def pos_weight_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    logits, target = draw(arrays(shape)), draw(arrays(shape, floats(0.0, 1.0)))
+    return (logits, target, draw(arrays(shape[-1:], floats(0.2, 3.0)))), {}
+
+
+# PyTorch does not differentiate with respect to pos_weight
+op("binary_cross_entropy_with_logits_pos_weight", pos_weight_inputs(), torch=False)(
+    lambda ns, x, t, w: ns.binary_cross_entropy_with_logits(x, t, reduction="sum", pos_weight=w)
+)
