@@ -292,11 +292,9 @@ class Tensor:
     def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
         """Convert to `dtype` (a device string such as "cpu" is accepted and ignored)."""
         dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, str) and dtype in ("cpu",):
+        if isinstance(dtype, str) and dtype == "cpu":  # to(device) or to(device, dtype)
             dtype = args[0] if args else None
-        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
-            return self
-        return _ops.cast(self, to_dtype(dtype))
+        return self if dtype is None else _ops.cast(self, to_dtype(dtype))
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
@@ -618,6 +616,11 @@ def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ..
         raise RuntimeError(
             f"{what}: output with shape {shape} doesn't match the broadcast shape of {shape} and {other}"
         )
+
+
+def data_of(x: Any) -> Any:
+    """The numpy array behind a Tensor; any other value unchanged (a Python number stays weakly typed for numpy)."""
+    return x._data if isinstance(x, Tensor) else x
 
 
 from . import autograd_api as _autograd_api  # noqa: E402

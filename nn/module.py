@@ -13,6 +13,7 @@ from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor, to_dtype
 
 from .parameter import Parameter
+from .utils import zero_grad_
 
 
 class IncompatibleKeys(NamedTuple):
@@ -208,16 +209,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None, or to zeros in place."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-                continue
-            if param.grad.grad_fn is not None:
-                param.grad = param.grad.detach()
-            with no_grad():
-                param.grad.zero_()
+        zero_grad_(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set `requires_grad` on every parameter (False freezes them); returns self."""

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.grad_mode import enable_grad, no_grad
+from autograd.grad_mode import enable_grad
 from autograd.tensor import Tensor, next_modification
+from nn.utils import zero_grad_
 
 
 class Optimizer:
@@ -56,17 +57,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every optimized parameter: to None (default), or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if p.grad.grad_fn is not None:
-                    p.grad = p.grad.detach()
-                with no_grad():
-                    p.grad.zero_()
+        zero_grad_((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; `closure` (re-evaluating the loss) is called first."""
@@ -76,9 +67,8 @@ class Optimizer:
                 loss = closure()
         self._check_grads()  # before any parameter changes: a bad gradient leaves them all as they were
         states = self.state
-        now = (
-            next_modification()
-        )  # every updated parameter is changed in place: a backward that saved its old values raises
+        # Every updated parameter is changed in place: a backward that saved its old values raises.
+        now = next_modification()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from ..grad_mode import state
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 class Add(Function):
@@ -179,18 +179,14 @@ def clone(a: Tensor) -> Tensor:
     return Tensor(a._data.copy())
 
 
-def _data(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
-
-
 def _compare(ufunc: np.ufunc, name: str):
     def compare(a: Any, b: Any) -> Tensor:
         _check(name, a, b)
         try:
-            return Tensor(ufunc(_data(a), _data(b)))
+            return Tensor(ufunc(data_of(a), data_of(b)))
         except ValueError as err:
             raise ValueError(
-                f"{name}: invalid input shapes {np.shape(_data(a))} and {np.shape(_data(b))}: {err}"
+                f"{name}: invalid input shapes {np.shape(data_of(a))} and {np.shape(data_of(b))}: {err}"
             ) from None
 
     compare.__name__ = name
@@ -210,18 +206,18 @@ logical_xor = _compare(np.logical_xor, "logical_xor")
 
 
 def logical_not(a: Tensor) -> Tensor:
-    return Tensor(np.logical_not(_data(a)))
+    return Tensor(np.logical_not(data_of(a)))
 
 
 def sign(a: Tensor) -> Tensor:
     """Elementwise sign (no gradient: it is zero almost everywhere)."""
-    return Tensor(np.sign(_data(a)))
+    return Tensor(np.sign(data_of(a)))
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
-    return bool(np.array_equal(_data(a), _data(b)))
+    return bool(np.array_equal(data_of(a), data_of(b)))
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    return bool(np.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+    return bool(np.allclose(data_of(a), data_of(b), rtol=rtol, atol=atol))
