@@ -30,13 +30,16 @@ half = float16
 
 _OPERAND_TYPES = (float, int, numbers.Number, np.ndarray, np.generic)  # float and int first: the common, fast checks
 
-clock = [0]  # counts in-place modifications; a tensor's version is the tick of its last one
+# Counts in-place modifications. A tensor's version (`_version[0]`) is this clock's value at its last in-place
+# modification, and a graph node remembers the value when it was recorded (`Function.recorded_at`): a saved
+# tensor whose version is later than that was modified after the node used it.
+modification_clock = [0]
 
 
-def tick() -> int:
-    """Advance the modification clock and return the new time."""
-    clock[0] += 1
-    return clock[0]
+def next_modification() -> int:
+    """Advance the modification clock and return its new value, the version of what is being modified."""
+    modification_clock[0] += 1
+    return modification_clock[0]
 
 
 def to_dtype(dtype: Any) -> np.dtype | None:
@@ -312,7 +315,8 @@ class Tensor:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
             if grad._data.dtype != self._data.dtype:
                 grad = _ops.cast(grad, self._data.dtype)
-            self.grad = grad if self.grad is None else self.grad + grad
+            # a copy (recorded): the same tensor may reach other leaves, and a later backward adds into .grad in place
+            self.grad = _ops.clone(grad) if self.grad is None else self.grad + grad
             return
         if grad.dtype != self._data.dtype:
             grad = grad.astype(self._data.dtype)
@@ -425,7 +429,7 @@ class Tensor:
                 "wrap it in `with autograd.no_grad():`"
             )
         if recording:
-            stamp = tick()
+            now = next_modification()
             old = self.detach()
             old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
             if state.dual is not None:
@@ -435,17 +439,17 @@ class Tensor:
                 new = _ops.cast(new, self._data.dtype)
             if new._data.shape != self._data.shape:
                 raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
-            self._version[0] = stamp  # nodes recorded before this update must not use the old values
+            self._version[0] = now  # nodes recorded before this update must not use the old values
             self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
             self._version = new._version
-            self._version[0] = stamp
+            self._version[0] = now
         else:
             if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
                 state.dual.update_inplace(self, operand, result)
             if not self._data.flags.writeable:
                 self._data = self._data.copy()
             write(self._data)
-            self._version[0] = tick()
+            self._version[0] = next_modification()
         return self
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:

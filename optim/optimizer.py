@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd.grad_mode import enable_grad, no_grad
-from autograd.tensor import Tensor, tick
+from autograd.tensor import Tensor, next_modification
 
 
 class Optimizer:
@@ -75,7 +75,9 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         states = self.state
-        stamp = tick()  # every updated parameter is changed in place: a backward that saved its old values raises
+        now = (
+            next_modification()
+        )  # every updated parameter is changed in place: a backward that saved its old values raises
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -83,7 +85,7 @@ class Optimizer:
                     if state is None:
                         state = states[p] = {}
                     self._update(p, p.grad._data, state, group)
-                    p._version[0] = stamp
+                    p._version[0] = now
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ import nn.functional as F
 from autograd import Dual, Scalar, forward
 from autograd import math as amath
 from autograd.function import Function
-from autograd.ops.shape import IndexAdd
+from autograd.ops.shape import AddAt
 
 
 def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
@@ -212,7 +212,7 @@ def _index_add(data):
     n = data.draw(st.integers(1, 4))
     rows = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5))
     g = data.draw(arrays((len(rows), 2)))
-    return [g], lambda t: IndexAdd.apply(t, shape=(n, 2), index=np.array(rows), dtype=t.dtype)
+    return [g], lambda t: AddAt.apply(t, shape=(n, 2), index=np.array(rows), dtype=t.dtype)
 
 
 @custom("pad")
@@ -252,9 +252,9 @@ def _cross_entropy(data):
     smoothing = data.draw(st.sampled_from([0.0, 0.1]))
     if data.draw(st.booleans()):
         labels = autograd.tensor(data.draw(hnp.arrays(np.int64, logits.shape[:-1], elements=st.integers(0, c - 1))))
-        return [logits], lambda t: F.cross_entropy(t, labels, reduction, smoothing)
+        return [logits], lambda t: F.cross_entropy(t, labels, reduction=reduction, label_smoothing=smoothing)
     probs = data.draw(arrays(logits.shape, floats(0.0, 1.0)))
-    return [logits, probs], lambda t, target: F.cross_entropy(t, target, reduction, smoothing)
+    return [logits, probs], lambda t, target: F.cross_entropy(t, target, reduction=reduction, label_smoothing=smoothing)
 
 
 @custom("binary cross-entropies (fused)")
@@ -264,7 +264,15 @@ def _binary_cross_entropy(data):
     t = data.draw(arrays(shape, floats(0.0, 1.0)))
     reduction = data.draw(st.sampled_from(["none", "mean", "sum"]))
     loss = data.draw(st.sampled_from([F.binary_cross_entropy, F.binary_cross_entropy_with_logits]))
-    return [p, t], lambda a, b: loss(a, b, reduction)
+    return [p, t], lambda a, b: loss(a, b, reduction=reduction)
+
+
+@custom("binary cross-entropy with logits and pos_weight (fused)")
+def _bce_pos_weight(data):
+    shape = data.draw(shapes(min_dims=1))
+    z, t = data.draw(arrays(shape)), data.draw(arrays(shape, floats(0.0, 1.0)))
+    w = data.draw(arrays(shape[-1:], floats(0.2, 3.0)))
+    return [z, t, w], lambda a, b, c: F.binary_cross_entropy_with_logits(a, b, reduction="sum", pos_weight=c)
 
 
 @custom("dropout (fused)")

@@ -147,3 +147,40 @@ def test_bool_negation_and_abs_raise(op: str) -> None:
 def test_sub_of_bools_raises() -> None:
     with pytest.raises(RuntimeError, match="bool"):
         autograd.tensor([True]) - autograd.tensor([False])
+
+
+def test_grad_mode_is_per_thread() -> None:
+    import threading
+
+    inside, release, seen = threading.Event(), threading.Event(), {}
+
+    def other() -> None:
+        with autograd.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["other"] = autograd.is_grad_enabled()
+            y = autograd.tensor([1.0], requires_grad=True) * 2
+            seen["other_records"] = y.requires_grad
+        x = autograd.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        seen["other_grad"] = x.grad.tolist()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(5)
+    y = autograd.tensor([1.0], requires_grad=True) * 2  # this thread still records while the other is in no_grad
+    assert autograd.is_grad_enabled() and y.requires_grad
+    release.set()
+    thread.join(5)
+    assert seen == {"other": False, "other_records": False, "other_grad": [2.0, 4.0]}
+    assert autograd.is_grad_enabled()
+    with autograd.inference_mode():
+        assert not autograd.is_grad_enabled()
+
+
+@pytest.mark.parametrize("p,t,which", [(0.5, float("nan"), "target"), (0.5, 2.0, "target"), (1.5, 1.0, "input")])
+def test_bce_rejects_values_outside_0_1(p: float, t: float, which: str) -> None:
+    import nn
+
+    with pytest.raises(RuntimeError, match=f"{which} should be between 0 and 1"):
+        nn.BCELoss()(autograd.tensor([p]), autograd.tensor([t]))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import OUTPUT, Function
 from ..tensor import Tensor
 from .shape import normalize_dim
 
 
 class Softmax(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x, axis):
         self.axis = axis
@@ -29,7 +29,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x, axis):
         self.axis = axis

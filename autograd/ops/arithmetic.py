@@ -43,6 +43,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
         a, b = binary_operands(a, b)
         self.saved = (a, b)
@@ -59,6 +61,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
         a, b = division_operands(a, b)
         self.saved = (a, b)
@@ -92,6 +96,8 @@ class Neg(Function):
 
 class Pow(Function):
     """a ** b; d/da is b a^(b-1), taken as 0 where b == 0 (also at a == 0, as PyTorch), d/db is a^b log a."""
+
+    saves = (0, 1)
 
     def forward(self, a, b):
         a, b = binary_operands(a, b)
@@ -139,7 +145,7 @@ class Cast(Function):
         return a.astype(dtype)
 
     def backward(self, g):
-        return (Cast.call(g, dtype=self.input_dtype),)
+        return (Cast.apply_or_run(g, dtype=self.input_dtype),)
 
     def jvp(self, t):
         return t.astype(self.output_dtype)

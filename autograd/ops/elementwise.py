@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import owned
-from ..function import Function, add_tangents
+from ..function import OUTPUT, Function, add_tangents
 from ..promotion import binary_operands, float_operand, promote
 from ..random import generator
 from ..tensor import Tensor
@@ -27,7 +27,7 @@ def masked(g: Any, mask: np.ndarray) -> Any:
 
 
 class Exp(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.exp(float_operand(x))
@@ -44,6 +44,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    saves = (0,)
+
     def forward(self, x):
         x = float_operand(x)
         self.saved = (x,)
@@ -59,7 +61,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.sqrt(float_operand(x))
@@ -90,6 +92,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    saves = (0,)
+
     def forward(self, x):
         x = float_operand(x)
         self.saved = (x,)
@@ -105,6 +109,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    saves = (0,)
+
     def forward(self, x):
         x = float_operand(x)
         self.saved = (x,)
@@ -120,6 +126,8 @@ class Cos(Function):
 
 
 class Sinh(Function):
+    saves = (0,)
+
     def forward(self, x):
         x = float_operand(x)
         self.saved = (x,)
@@ -135,6 +143,8 @@ class Sinh(Function):
 
 
 class Cosh(Function):
+    saves = (0,)
+
     def forward(self, x):
         x = float_operand(x)
         self.saved = (x,)
@@ -150,7 +160,7 @@ class Cosh(Function):
 
 
 class Tanh(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         out = np.tanh(float_operand(x))
@@ -167,7 +177,7 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
         # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: e = e^-|x| <= 1 never overflows, and each tail keeps
@@ -188,7 +198,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    output_saved = True  # the mask is recomputed from the output: no boolean array kept between the passes
+    saves = (OUTPUT,)  # the mask is recomputed from the output: no boolean array kept between the passes
 
     def forward(self, x):
         out = np.maximum(x, 0)

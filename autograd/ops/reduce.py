@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import OUTPUT, Function
 from ..tensor import Tensor
 from .shape import Expand, normalize_dim
 
@@ -40,7 +40,7 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[i
 
 def _spread(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     """The gradient of a reduction: g (reduced shape) broadcast back over the reduced dims."""
-    return Expand.call(g.reshape(kept_shape), shape=shape)
+    return Expand.apply_or_run(g.reshape(kept_shape), shape=shape)
 
 
 class Sum(Function):
@@ -97,6 +97,8 @@ class Extreme(Function):
 
 
 class Var(Function):
+    saves = (0,)
+
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes = axes
@@ -123,7 +125,7 @@ class Var(Function):
 class Std(Function):
     """sqrt(var); where it is 0 (constant data) the gradient is taken as 0, as PyTorch does, not 0/0."""
 
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
@@ -151,7 +153,7 @@ class Std(Function):
 
 
 class Norm2(Function):
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
@@ -173,7 +175,7 @@ class Norm2(Function):
 
 
 class LogSumExp(Function):
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)

@@ -51,7 +51,7 @@ class Permute(Function):
         return x.transpose(axes)
 
     def backward(self, g):
-        return (Permute.call(g, axes=self.inverse),)
+        return (Permute.apply_or_run(g, axes=self.inverse),)
 
     def jvp(self, t):
         return t.transpose(self.axes)
@@ -83,13 +83,13 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g):
-        return (IndexAdd.call(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
+        return (AddAt.apply_or_run(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
 
     def jvp(self, t):
         return t[self.index]
 
 
-class IndexAdd(Function):
+class AddAt(Function):
     """zeros(shape) with `g` added at `index`; repeated indices accumulate (the adjoint of indexing)."""
 
     def forward(self, g, shape, index, dtype):
@@ -103,10 +103,10 @@ class IndexAdd(Function):
         return out
 
     def backward(self, gg):
-        return (GetItem.call(gg, index=self.index),)
+        return (GetItem.apply_or_run(gg, index=self.index),)
 
     def jvp(self, t):
-        return IndexAdd.call(t, shape=self.shape, index=self.index, dtype=t.dtype)
+        return AddAt.apply_or_run(t, shape=self.shape, index=self.index, dtype=t.dtype)
 
 
 class IndexPut(Function):
@@ -121,7 +121,7 @@ class IndexPut(Function):
         return out
 
     def backward(self, g):
-        return g * self.keep, GetItem.call(g, index=self.index)
+        return g * self.keep, GetItem.apply_or_run(g, index=self.index)
 
     def jvp(self, tx, tv):
         out = np.zeros_like(self.keep) if tx is None else tx * self.keep
@@ -140,7 +140,7 @@ class Cat(Function):
     def backward(self, g):
         lead = (slice(None),) * self.axis
         return tuple(
-            GetItem.call(g, index=(*lead, slice(int(start), int(stop))))
+            GetItem.apply_or_run(g, index=(*lead, slice(int(start), int(stop))))
             for start, stop in zip(self.bounds[:-1], self.bounds[1:])
         )
 
@@ -164,7 +164,7 @@ class Stack(Function):
 
     def backward(self, g):
         lead = (slice(None),) * self.axis
-        return tuple(GetItem.call(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
+        return tuple(GetItem.apply_or_run(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
 
     def jvp(self, *tangents):
         like = next(t for t in tangents if t is not None)
@@ -178,7 +178,7 @@ class Pad(Function):
         return np.pad(x, widths, constant_values=value)
 
     def backward(self, g):
-        return (GetItem.call(g, index=self.inner),)
+        return (GetItem.apply_or_run(g, index=self.inner),)
 
     def jvp(self, t):
         return np.pad(t, self.widths)
