@@ -89,8 +89,9 @@ class Function:
         recording = recording and state.enabled  # no input wants a gradient, or no graph now
         if recording:
             fn.inputs, fn.edges, fn.seq, fn.recorded_at = inputs, edges, next(sequence), modification_clock[0]
-            if module_stack:
-                fn.module = module_stack[-1]
+            modules = state.module_stack
+            if modules:
+                fn.module = modules[-1]
         result.requires_grad, result.grad_fn = recording, fn if recording else None
         try:
             out = fn.forward(*arrays, **params)
@@ -200,9 +201,6 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-module_stack: list[Any] = []  # the nn.Modules running now, innermost last
-
-
 class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`)
     """Tag the graph nodes recorded inside with `module` (their `Function.module`), for drawings."""
 
@@ -212,10 +210,10 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
         self.module = module
 
     def __enter__(self) -> None:
-        module_stack.append(self.module)
+        state.module_stack.append(self.module)
 
     def __exit__(self, *exc: object) -> None:
-        module_stack.pop()
+        state.module_stack.pop()
 
 
 def _is_shape_error(err: ValueError) -> bool:

@@ -633,8 +633,8 @@ from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
 
 _METHODS = (
-    "exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul div "
-    "neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
+    "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "
+    "div neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
     "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
     "unsqueeze expand expand_as broadcast_to split chunk"
 ).split()

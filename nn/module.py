@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd.function import module_stack
 from autograd.grad_mode import no_grad
+from autograd.grad_mode import state as grad_state
 from autograd.tensor import Tensor, to_dtype
 
 from .parameter import Parameter
@@ -42,11 +42,12 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        module_stack.append(self)  # what module_scope does, without a context manager's cost on every call
+        modules = grad_state.module_stack  # this thread's; what module_scope does, without a context manager's cost
+        modules.append(self)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            module_stack.pop()
+            modules.pop()
 
     # ---- registration -------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

@@ -79,6 +79,8 @@ class Extreme(Function):
         out = pick(x, axis=axes, keepdims=True)
         if indices is None:
             mask = x == out
+            if x.dtype.kind == "f":  # a nan is the extreme: the gradient is shared between the nans, as in PyTorch
+                mask |= np.isnan(x) & np.isnan(out)
             self.weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
         else:
             self.weight = np.zeros(x.shape, dtype=x.dtype)
@@ -86,7 +88,9 @@ class Extreme(Function):
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
-        return (_spread(g, self.kept, self.shape) * self.weight,)
+        from .elementwise import masked
+
+        return (masked(_spread(g, self.kept, self.shape), self.weight != 0) * self.weight,)
 
     def jvp(self, t):
         return np.asarray((t * self.weight).sum(axis=self.axes, keepdims=self.keepdims))

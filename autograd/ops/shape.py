@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..promotion import promote
 from ..tensor import Tensor
 
 
@@ -131,6 +132,7 @@ class IndexPut(Function):
 
 class Cat(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         self.bounds = np.cumsum([0] + [a.shape[axis] for a in arrays])
         return np.concatenate(arrays, axis=axis)
@@ -156,6 +158,7 @@ class Cat(Function):
 
 class Stack(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         return np.stack(arrays, axis=axis)
 
