@@ -115,7 +115,8 @@ def test_float32_stays_float32_and_matches_float64(entry: OpInfo, data: Any) -> 
 def _central_difference(fn: Any, xs: list[np.ndarray], vs: list[np.ndarray], eps: float) -> list[np.ndarray]:
     plus = _as_list(fn(*(autograd.tensor(x + eps * v) for x, v in zip(xs, vs))))
     minus = _as_list(fn(*(autograd.tensor(x - eps * v) for x, v in zip(xs, vs))))
-    return [(p._data - m._data) / (2 * eps) for p, m in zip(plus, minus)]
+    with np.errstate(invalid="ignore"):  # an infinite output (logsumexp over nothing) has no slope: nan
+        return [(p._data - m._data) / (2 * eps) for p, m in zip(plus, minus)]
 
 
 @pytest.mark.parametrize("entry", ALL)
@@ -235,10 +236,11 @@ def test_conventions_at_ties_and_kinks_match_pytorch(name):
     values = np.array([[1.0, 3.0, 3.0], [3.0, 0.5, 3.0]])
     ours = autograd.tensor(values, requires_grad=True)
     theirs = torch.tensor(values, requires_grad=True)
-    out, ref = TIES[name](ours), TIES[name](theirs)
-    np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-12)
-    weights = np.arange(1.0, 1.0 + out._data.size).reshape(out.shape)
-    out.backward(autograd.tensor(weights))
+    with np.errstate(divide="ignore", invalid="ignore"):  # some cases are poles by design (0 ** b for b < 1)
+        out, ref = TIES[name](ours), TIES[name](theirs)
+        np.testing.assert_allclose(out._data, ref.detach().numpy(), rtol=1e-12)
+        weights = np.arange(1.0, 1.0 + out._data.size).reshape(out.shape)
+        out.backward(autograd.tensor(weights))
     ref.backward(torch.tensor(weights))
     np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
 

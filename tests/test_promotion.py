@@ -97,7 +97,8 @@ EDGE_CASES = {
 @pytest.mark.parametrize("name", EDGE_CASES)
 def test_edge_gradients_are_pytorchs(name: str) -> None:
     fn, values = EDGE_CASES[name]
-    ours, theirs = _grad(fn, values)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the cases sit on poles (sqrt' at 0) by design
+        ours, theirs = _grad(fn, values)
     np.testing.assert_allclose(ours, theirs, equal_nan=True)
 
 

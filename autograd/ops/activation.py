@@ -34,7 +34,8 @@ class LogSoftmax(Function):
     def forward(self, x, axis):
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        # the sum is at least 1 (the max's own term) unless x is empty, when there is nothing to normalise
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if x.size else shifted
         self.saved = (out,)
         return out
 

@@ -33,8 +33,8 @@ def _reduce(loss: np.ndarray, reduction: str, count: float | None = None) -> np.
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return np.asarray(total)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0 is nan, as in PyTorch
-        return np.asarray(total / (max(loss.size, 1) if count is None else count))
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch, or every target ignored: 0 / 0 is nan
+        return np.asarray(total / (loss.size if count is None else count))
 
 
 class CrossEntropy(Function):
@@ -82,9 +82,11 @@ class CrossEntropy(Function):
             loss = (self._weighted(target.reshape(z.shape), n_classes) * (log_total - shifted)).sum(axis=1)
         # softmax, minus the target for class indices (backward then only scales it); unused with create_graph
         self.probs = probs
+        loss = loss.reshape(logits.shape[:-1])
         if self.count is None:
-            self.count = max(loss.size, 1)
-        return _reduce(loss.reshape(logits.shape[:-1]), reduction, self.count)
+            self.count = max(loss.size, 1)  # divides only the gradient, which is empty for an empty batch
+            return _reduce(loss, reduction)  # so the mean of an empty batch is 0 / 0 = nan, as in PyTorch
+        return _reduce(loss, reduction, self.count)
 
     def _weighted(self, probs, n_classes):
         """Target probabilities mixed with the uniform distribution by `label_smoothing`, scaled by class weight."""

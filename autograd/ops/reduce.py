@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -60,14 +61,24 @@ class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes, self.keepdims = axes, keepdims
-        self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1) if x.size else 0
-        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
+        # with nothing to average the gradient is empty, so any nonzero divisor will do
+        self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1)
+        return _mean(x, axes, keepdims)
 
     def backward(self, g):
         return (_spread(g / self.count, self.kept, self.shape),)
 
     def jvp(self, t):
-        return np.asarray(t.mean(axis=self.axes, keepdims=self.keepdims))
+        return _mean(t, self.axes, self.keepdims)
+
+
+def _mean(x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """numpy's mean; over an empty dim it is nan, as in PyTorch, without numpy's warning."""
+    if x.size:
+        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice" is a warning of its own
+        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
 
 
 class Extreme(Function):
@@ -182,7 +193,9 @@ class LogSumExp(Function):
         self.axes, self.keepdims = axes, keepdims
         m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(self.kept, x.dtype)
         m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        total = np.exp(x - m).sum(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore"):  # an empty or all -inf slice: log(0) = -inf, as in PyTorch
+            out = np.log(total) + m
         out = out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
         self.saved = (x, out)
         return out
