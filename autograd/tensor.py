@@ -572,6 +572,8 @@ class Tensor:
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = value._data if isinstance(value, Tensor) else value
+        if isinstance(raw, (np.ndarray, np.generic)):
+            check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
 
         def write(data: np.ndarray) -> None:
             try:

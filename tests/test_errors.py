@@ -674,3 +674,52 @@ def test_a_wrong_argument_raises_a_documented_error_and_changes_nothing(name, da
     assert opt.state == {}
     if raw is not None:
         assert argument.tobytes() == raw
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda x: x.__setitem__(Ellipsis, np.array([9.0, 9.0, {}], dtype=object)),
+        lambda x: x.__setitem__(slice(0, 2), np.array(["9", "9"])),
+        lambda x: x.copy_(np.array([7.0, 7.0, "a"], dtype=object)),
+    ],
+    ids=["setitem_object", "setitem_str", "copy_object"],
+)
+def test_a_refused_write_changes_nothing(write):
+    x = autograd.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="dtype"):
+        write(x)
+    np.testing.assert_array_equal(x._data, [1.0, 2.0, 3.0])
+    assert x._version[0] == 0
+
+
+EMPTY_REDUCTIONS = {
+    "max": (lambda L: L.ones(0, 3).max(), RuntimeError),
+    "max_dim0": (lambda L: L.ones(0, 3).max(dim=0), IndexError),
+    "min_dim0": (lambda L: L.ones(0, 3).min(dim=0), IndexError),
+    "amax_dim0": (lambda L: L.ones(0, 3).amax(dim=0), IndexError),
+    "argmax": (lambda L: L.ones(0, 3).argmax(), IndexError),
+    "argmin_dim0": (lambda L: L.ones(0, 3).argmin(dim=0), IndexError),
+}
+
+
+@pytest.mark.parametrize("name", EMPTY_REDUCTIONS)
+def test_picking_from_an_empty_dim_raises_as_pytorch(name):
+    call, error = EMPTY_REDUCTIONS[name]
+    with pytest.raises(error, match="non-zero size|reduction dim to be specified") as ours:
+        call(autograd)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error) as theirs:
+        call(torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_picking_along_a_nonempty_dim_of_an_empty_tensor_is_empty():
+    values, indices = autograd.ones(0, 3).max(dim=1)
+    assert values.shape == (0,) and indices.shape == (0,)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_of_an_integer_tensor_is_not_implemented(op):
+    with pytest.raises(NotImplementedError, match=f"{op}: not implemented for int64"):
+        getattr(autograd.tensor([1, 2]), op)(0)

@@ -243,8 +243,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
 
         return (maximum if op == "max" else minimum)(x, dim)
     axes = reduce_axes(x, dim, axis, op)
-    if x._data.size == 0:
-        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    _check_reducible(x, axes, op, RuntimeError)
     keep = _keepdim(keepdim, keepdims)
     if axes is None or axis is not None:  # numpy's spelling returns the values alone
         return Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
@@ -271,17 +270,32 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Max over `dim` (int or tuple), gradient split between ties."""
     axes = reduce_axes(x, dim, None, "amax")
+    _check_reducible(x, axes, "amax", RuntimeError)
     return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.max, indices=None)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     axes = reduce_axes(x, dim, None, "amin")
+    _check_reducible(x, axes, "amin", RuntimeError)
     return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.min, indices=None)
 
 
+def _check_reducible(x: Tensor, axes: tuple[int, ...] | None, op: str, without_dim: type[Exception]) -> None:
+    """Raise as PyTorch does when a max/min/argmax/argmin would pick from nothing."""
+    if x._data.size:
+        return
+    if axes is None:
+        message = f"{op}(): Expected reduction dim to be specified for input.numel() == 0."
+        if without_dim is RuntimeError:  # max/min (not argmax/argmin) say how to fix it
+            message += " Specify the reduction dim with the 'dim' argument."
+        raise without_dim(message)
+    for axis in axes:
+        if x.shape[axis] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
+
+
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
-    if x._data.size == 0:
-        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    _check_reducible(x, None if dim is None else (normalize_dim(dim, x.ndim, op),), op, IndexError)
     if dim is None:
         return Tensor(np.asarray(fn(x._data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
     axis = normalize_dim(dim, x.ndim, op)
