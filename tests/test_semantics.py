@@ -215,3 +215,39 @@ def test_other_value_errors_in_forward_pass_through_unchanged():
 
     with pytest.raises(ValueError, match="^x must be sorted$"):
         Picky.apply(autograd.tensor([2.0, 1.0]))
+
+
+# ---- advanced indexing copies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [[0, 1], np.array([True, False, True])], ids=["integers", "mask"])
+def test_advanced_indexing_is_a_copy_so_a_later_update_of_the_base_is_fine(index):
+    def program(L):
+        y = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = y * 1.0
+        z = h[L.tensor(index)] if isinstance(index, np.ndarray) else h[index]
+        w = (z * z).sum()
+        with L.no_grad():
+            h += 10
+        w.backward()
+        return z, y.grad
+
+    same_as_torch(program)
+
+
+def test_basic_indexing_is_a_view_so_a_later_update_of_the_base_raises():
+    def program(L):
+        y = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = y * 1.0
+        w = (h[0:2] * h[0:2]).sum()
+        with L.no_grad():
+            h += 10
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            w.backward()
+        return True
+
+    same_as_torch(program)
+
+
+def test_view_of_an_advanced_index_result_works():
+    same_as_torch(lambda L: L.arange(6.0).reshape(2, 3)[[1, 0]].view(3, 2) * 2)

@@ -74,9 +74,8 @@ class Expand(Function):
 
 
 class GetItem(Function):
-    is_view = True
-
     def forward(self, x, index):
+        self.is_view = _is_basic(index)  # integer arrays and masks copy, as in numpy and PyTorch
         self.index = index
         self.input_shape = x.shape
         self.input_dtype = x.dtype
