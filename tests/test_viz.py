@@ -583,3 +583,18 @@ def test_a_renderer_that_hangs_times_out_suggesting_max_nodes(tmp_path, monkeypa
     )
     with pytest.raises(viz.RenderError, match="max_nodes"):
         viz.pipe(autograd.ones(2, requires_grad=True).sum(), "svg", timeout=0.5)
+
+
+def test_a_graph_whose_backward_freed_it_draws_the_same_structure_and_says_so():
+    w = autograd.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    x = autograd.tensor([[1.0, 2.0]])
+    h = (x @ w).relu()
+    out = (h * h).sum() + h.sum()  # h feeds two operations: drawn once
+    before_nodes, before_edges, _ = dot_graph(viz.draw(out).source)
+    out.backward()
+    del h
+    after_nodes, after_edges, _ = dot_graph(viz.draw(out).source)
+    assert len(after_nodes) == len(before_nodes) and len(after_edges) == len(before_edges)
+    texts = [line for lines in after_nodes.values() for line in lines]
+    assert "(freed by backward)" in texts
+    assert ["[[1, -2]", "[0.5, 3]]", "grad [[5, 9]", "[10, 18]]"] in list(after_nodes.values())  # x^T (2h + 1)

@@ -31,7 +31,7 @@ from .clusters import Clusters
 from .colors import DEFAULT_RANGE, grad_color, scale_position
 from .drawing import Drawing
 from .flow import Flow, backward_flow, magnitude, stored_grad
-from .graph import CONST, INPUT, INTERMEDIATE, LEAF, OUTPUT, PARAM, Folded, Graph, Op, Value, build, fold
+from .graph import CONST, INPUT, INTERMEDIATE, LEAF, OUTPUT, PARAM, Folded, Freed, Graph, Op, Value, build, fold
 from .labels import GRAD_COLOR, array_lines, dot_text, flow_text, grad_lines, html_label, meta, number
 
 KIND_STYLES = {
@@ -156,15 +156,20 @@ class _Painter:
         title = _title(obj)
         if title is None and self.groups is not None:
             title = self.groups.parameter_name(obj)
-        data = obj._data if isinstance(obj, Tensor) else obj.data
-        lines = array_lines(data, self.digits) if self.values else []
-        small = [meta(data)] if isinstance(obj, Tensor) and not (self.values or title) else []
+        if isinstance(obj, Freed):  # backward let go of it: where it came from is known, its values are gone
+            description = f"[{', '.join(str(n) for n in obj.shape)}]"
+            lines = ["(freed by backward)"] if self.values else []
+        else:
+            data = obj._data if isinstance(obj, Tensor) else obj.data
+            description = None if isinstance(obj, Scalar) else meta(data)
+            lines = array_lines(data, self.digits) if self.values else []
+        small = [description] if description and not (self.values or title) else []
         grad = self.grad(value)
         grad_text = grad_lines(grad, self.digits) if self.grads and grad is not None else []
         attrs = dict(KIND_STYLES[value.kind])
         if self.color_by_grad and grad is not None:
             attrs["fillcolor"] = grad_color(magnitude(grad), *self.grad_range)
-        kind = value.kind if isinstance(obj, Scalar) else f"{value.kind}, {meta(data)}"
+        kind = f"{value.kind}, {description}" if description else value.kind
         attrs["label"] = html_label(title, lines, grad_text, small, "#111827" if self.color_by_grad else GRAD_COLOR)
         attrs["tooltip"] = dot_text(f"{title}: {kind}" if title else kind)
         return attrs
@@ -230,6 +235,8 @@ def _cluster_for(dot: Drawing, subgraphs: dict[tuple[Any, ...], Any], groups: Cl
 
 
 def _constant_text(obj: Any, digits: int) -> str:
+    if isinstance(obj, Freed):
+        return "(freed)"
     array = np.asarray(obj) if isinstance(obj, (int, float, np.ndarray, np.generic)) else None
     if array is None or array.dtype.kind not in "biuf":
         text = repr(obj)

@@ -50,7 +50,7 @@ class LogSoftmax(Function):
 
 def _axis(x: Tensor, dim: int | None, op: str) -> int:
     if x.dtype.kind != "f":
-        raise NotImplementedError(f'{op}: not implemented for {x.dtype} tensors; convert with .float() first')
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} tensors; convert with .float() first")
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
     return normalize_dim(dim, x.ndim, op)

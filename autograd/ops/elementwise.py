@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import owned
-from ..function import OUTPUT, Function, add_tangents
+from ..function import CONSTANT, OUTPUT, Function, add_tangents
 from ..promotion import binary_operands, float_operand, promote
 from ..random import generator
 from ..tensor import Tensor
@@ -314,17 +314,22 @@ class Where(Function):
 class Dropout(Function):
     """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
 
+    saves = (CONSTANT,)
+
     def forward(self, x, p):
         keep = generator().random(x.shape, dtype=np.float32) >= p
-        self.mask = keep.astype(x.dtype)
-        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
-        return x * self.mask
+        mask = keep.astype(x.dtype)
+        mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
+        self.saved = (mask,)
+        return x * mask
 
     def backward(self, g):
-        return (g * self.mask,)
+        (mask,) = self.saved
+        return (g * mask,)
 
     def jvp(self, t):
-        return t * self.mask
+        (mask,) = self.saved
+        return t * mask
 
 
 def exp(x: Tensor) -> Tensor:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import OUTPUT, Function
+from ..function import CONSTANT, OUTPUT, Function
 from ..tensor import Tensor
 from .shape import Expand, normalize_dim
 
@@ -84,6 +84,8 @@ def _mean(x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.nda
 class Extreme(Function):
     """max or min; the gradient goes to the chosen element (or is split evenly between ties)."""
 
+    saves = (CONSTANT,)  # each element's share of the gradient
+
     def forward(self, x, axes, keepdims, pick, indices):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes, self.keepdims = axes, keepdims
@@ -92,19 +94,22 @@ class Extreme(Function):
             mask = x == out
             if x.dtype.kind == "f":  # a nan is the extreme: the gradient is shared between the nans, as in PyTorch
                 mask |= np.isnan(x) & np.isnan(out)
-            self.weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
+            weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
         else:
-            self.weight = np.zeros(x.shape, dtype=x.dtype)
-            np.put_along_axis(self.weight, indices, 1, axis=axes[0])
+            weight = np.zeros(x.shape, dtype=x.dtype)
+            np.put_along_axis(weight, indices, 1, axis=axes[0])
+        self.saved = (weight,)
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
         from .elementwise import masked
 
-        return (masked(_spread(g, self.kept, self.shape), self.weight != 0) * self.weight,)
+        (weight,) = self.saved
+        return (masked(_spread(g, self.kept, self.shape), weight != 0) * weight,)
 
     def jvp(self, t):
-        return np.asarray((t * self.weight).sum(axis=self.axes, keepdims=self.keepdims))
+        (weight,) = self.saved
+        return np.asarray((t * weight).sum(axis=self.axes, keepdims=self.keepdims))
 
 
 class Var(Function):
