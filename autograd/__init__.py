@@ -38,7 +38,7 @@ from .factories import (
     zeros_like,
 )
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
 from .random import manual_seed

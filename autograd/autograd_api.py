@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import owned, run_backward
-from .tensor import Tensor
+from .tensor import Tensor, check_dtype
 
 
 def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
@@ -25,7 +25,10 @@ def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
             )
         grad = np.array(1, dtype=output._data.dtype).reshape(output._data.shape)  # np.ones_like costs 4 Python calls
         return Tensor(grad) if create_graph else grad
+    if not isinstance(gradient, (Tensor, np.ndarray, np.generic, int, float)):
+        raise TypeError(f"backward: gradient can be a Tensor or None, but got {type(gradient).__name__}")
     value = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    check_dtype(value.dtype, "backward: gradient")
     if value.shape != output._data.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output has a shape of {value.shape} and output has a shape of "

@@ -18,9 +18,11 @@ An operation subclasses `Function` and writes, side by side:
 
   A forward may save fewer values than `saves` names (a leading part of it). Saved values are found again
   by position, never by comparing arrays, so `x.detach() * x` differentiates only through its second input.
-  Values that are neither an input nor the output (masks, indices) need no gradient: keep them as ordinary
-  attributes. A modified saved input or output makes backward raise; under `create_graph=True` backward sees
-  the saved values as the graph's tensors (so its own operations are recorded and can be differentiated);
+  A large array forward computes for backward (a dropout mask) is saved as `CONSTANT`: it is not
+  differentiated, and it is freed with the other saved values by a backward that does not retain the graph.
+  Small values (shapes, dims, index arrays) can be ordinary attributes. A modified saved input or output
+  makes backward raise; under `create_graph=True` backward sees the saved values as the graph's tensors
+  (so its own operations are recorded and can be differentiated), and constants as the arrays they are;
 - `backward(self, grad)`: one gradient per input, the input's broadcast shape is fine (the engine sums
   it back to the input's shape here, in one place). Write it with operators, numpy ufuncs and
   `Op.apply_or_run(...)`, so the same code runs on arrays, or on tensors when `create_graph=True` records it;
@@ -43,13 +45,14 @@ from .grad_mode import state
 from .tensor import Tensor, modification_clock
 
 OUTPUT = "output"  # in `Function.saves`: the saved value is the operation's result
+CONSTANT = "constant"  # in `Function.saves`: an array forward computed (a mask, weights), used as it is
 
 
 class Function:
     """Base of every operation; an instance is one node of the graph (`Tensor.grad_fn`)."""
 
     saved: tuple[Any, ...] | None = ()  # set by forward; None once a backward that did not retain the graph freed it
-    saves: tuple[int | str, ...] = ()  # where saved[k] comes from: an input position, or OUTPUT
+    saves: tuple[int | str, ...] = ()  # where saved[k] comes from: an input position, OUTPUT or CONSTANT
     output_saved = False  # OUTPUT in saves (set for each subclass)
     saved_inputs: tuple[int, ...] = ()  # the input positions in saves (set for each subclass)
     is_view = False  # output shares memory (and so the version counter) with input 0; forward may set it per call
@@ -57,7 +60,8 @@ class Function:
     module: Any = None  # the innermost nn.Module running when this node was recorded
 
     # set by apply when the graph is recorded
-    inputs: tuple[Any, ...]
+    inputs: tuple[Any, ...] | None  # None once a backward that did not retain the graph let go of them
+    input_shapes: list[tuple[int, ...] | None]  # then, each input's shape (None where no gradient flows)
     edges: list[Any]
     seq: int  # creation order (autograd.engine)
     recorded_at: int  # the modification clock when recorded (autograd.tensor.modification_clock)
@@ -65,7 +69,7 @@ class Function:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.output_saved = OUTPUT in cls.saves
-        cls.saved_inputs = tuple(i for i in cls.saves if i != OUTPUT)
+        cls.saved_inputs = tuple(i for i in cls.saves if i not in (OUTPUT, CONSTANT))
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -89,8 +93,9 @@ class Function:
         recording = recording and state.enabled  # no input wants a gradient, or no graph now
         if recording:
             fn.inputs, fn.edges, fn.seq, fn.recorded_at = inputs, edges, next(sequence), modification_clock[0]
-            if module_stack:
-                fn.module = module_stack[-1]
+            modules = state.module_stack
+            if modules:
+                fn.module = modules[-1]
         result.requires_grad, result.grad_fn = recording, fn if recording else None
         try:
             out = fn.forward(*arrays, **params)
@@ -146,14 +151,19 @@ class Function:
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
         self.saved = saved if retain_graph or not saved else None  # a node that saved nothing can run again
+        if self.inputs is None:  # run again after a backward freed its inputs: their shapes are what is left
+            shapes = self.input_shapes
+        else:
+            shapes = [None if edge is None else x._data.shape for x, edge in zip(self.inputs, self.edges)]
+            if not retain_graph:  # let go of the input tensors, so that their arrays can be freed
+                self.inputs, self.input_shapes = None, shapes
         result = []
-        for x, edge, g in zip(self.inputs, self.edges, grads):
+        for shape, edge, g in zip(shapes, self.edges, grads):
             if edge is None or g is None:
                 result.append(None)
                 continue
             if g is grad:
                 g = borrowed(g)  # the same array may reach two inputs
-            shape = x._data.shape
             if g.shape != shape:
                 g = sum_to_shape(g, shape)
             result.append(g)
@@ -163,6 +173,8 @@ class Function:
         """Explain which saved tensor was modified in place after this node was recorded."""
         recorded_at, modified = self.recorded_at, []
         for i in self.saves or range(len(self.inputs)):  # an op that declares no `saves` is checked on every input
+            if i == CONSTANT:
+                continue
             version = self.output_version if i == OUTPUT else getattr(self.inputs[i], "_version", None)
             if version is not None and version[0] > recorded_at:
                 modified.append(f"input {i}" if i != OUTPUT else "its output")
@@ -183,7 +195,9 @@ class Function:
             )
         tensors = []
         for where, value in zip(self.saves, self.saved):
-            if where == OUTPUT:
+            if where == CONSTANT:
+                tensor = value
+            elif where == OUTPUT:
                 tensor = Tensor(value)
                 tensor.requires_grad, tensor.grad_fn, tensor._version = True, self, self.output_version
             else:
@@ -200,9 +214,6 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-module_stack: list[Any] = []  # the nn.Modules running now, innermost last
-
-
 class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`)
     """Tag the graph nodes recorded inside with `module` (their `Function.module`), for drawings."""
 
@@ -212,10 +223,10 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
         self.module = module
 
     def __enter__(self) -> None:
-        module_stack.append(self.module)
+        state.module_stack.append(self.module)
 
     def __exit__(self, *exc: object) -> None:
-        module_stack.pop()
+        state.module_stack.pop()
 
 
 def _is_shape_error(err: ValueError) -> bool:

@@ -72,6 +72,8 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002 (PyTorch's name)
     """input @ weight.T + bias: input (..., in), weight (out, in), bias (out,) -> (..., out), one graph node."""
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
@@ -133,6 +135,15 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 # ---- losses -------------------------------------------------------------------------------------------
+def _check_loss_args(op: str, input: Any, target: Any, reduction: str) -> None:  # noqa: A002
+    """TypeError unless input and target are tensors (or arrays), ValueError for an unknown reduction."""
+    for position, (name, value) in enumerate((("input", input), ("target", target)), 1):
+        if not isinstance(value, (Tensor, np.ndarray)):
+            what = type(value).__name__
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {what}")
+    _check_reduction(reduction, op)
+
+
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
@@ -156,7 +167,7 @@ def _warn_if_broadcast(input: Any, target: Any, op: str) -> None:  # noqa: A002
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Squared error (input - target)^2, averaged, summed or elementwise."""
-    _check_reduction(reduction, "mse_loss")
+    _check_loss_args("mse_loss", input, target, reduction)
     _warn_if_broadcast(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -164,7 +175,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Absolute error |input - target|, averaged, summed or elementwise."""
-    _check_reduction(reduction, "l1_loss")
+    _check_loss_args("l1_loss", input, target, reduction)
     _warn_if_broadcast(input, target, "l1_loss")
     return _reduce(autograd.abs(input - target), reduction)
 
@@ -224,7 +235,7 @@ def cross_entropy(
 
     Computed from a stable log-softmax in one graph node, whose backward is (softmax - target) * g.
     """
-    _check_reduction(reduction, "cross_entropy")
+    _check_loss_args("cross_entropy", input, target, reduction)
     shape = _check_logits(input, "cross_entropy")
     if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
@@ -263,7 +274,7 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood: -weight[t] input[n, t] for log-probabilities (N, C), (C,) or (N, C, d1, ...) and
     class indices t; targets equal to `ignore_index` add nothing, and 'mean' divides by the summed weights kept."""
-    _check_reduction(reduction, "nll_loss")
+    _check_loss_args("nll_loss", input, target, reduction)
     shape = _check_logits(input, "nll_loss")
     labels = _array(target)
     if labels.dtype.kind not in "iu":
@@ -297,7 +308,7 @@ def _check_same_shape(input: Any, target: Any, op: str) -> None:  # noqa: A002
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at -100 as in PyTorch."""
-    _check_reduction(reduction, "binary_cross_entropy")
+    _check_loss_args("binary_cross_entropy", input, target, reduction)
     _check_same_shape(input, target, "binary_cross_entropy")
     probs = _array(input)
     if probs.size and not (probs.min() >= 0 and probs.max() <= 1):
@@ -317,7 +328,7 @@ def binary_cross_entropy_with_logits(
     `pos_weight` (broadcast along the last dimension, one per class) multiplies the positive term t log sigmoid(x);
     `weight` rescales each element's loss.
     """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    _check_loss_args("binary_cross_entropy_with_logits", input, target, reduction)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is None:
         loss = BinaryCrossEntropyWithLogits.apply(input, target)

@@ -252,6 +252,11 @@ class RNNCellBase(Module):
 
     reset_parameters = RNNBase.reset_parameters
 
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+        """h' (B, H) from input (B, input_size) and hx (B, H), or the same without the batch dim."""
+        out, batched = self._step(input, hx)
+        return out[0] if batched else out[0, 0]
+
     def _step(self, input: Tensor, hx: Any) -> Tensor:  # noqa: A002
         """The fused layer on a one-step sequence; returns its (1, B, H) or (2, B, H) output and batchedness."""
         name = type(self).__name__
@@ -305,20 +310,12 @@ class RNNCell(RNNCellBase):
         super().__init__(mode, input_size, hidden_size, bias, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        out, batched = self._step(input, hx)
-        return out[0] if batched else out[0, 0]
-
 
 class GRUCell(RNNCellBase):
     """One GRU step: input (B, input_size) or (input_size,), hx (B, H) -> h' (B, H)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, bias, dtype)
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        out, batched = self._step(input, hx)
-        return out[0] if batched else out[0, 0]
 
 
 class LSTMCell(RNNCellBase):

@@ -215,3 +215,102 @@ def test_other_value_errors_in_forward_pass_through_unchanged():
 
     with pytest.raises(ValueError, match="^x must be sorted$"):
         Picky.apply(autograd.tensor([2.0, 1.0]))
+
+
+# ---- advanced indexing copies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [[0, 1], np.array([True, False, True])], ids=["integers", "mask"])
+def test_advanced_indexing_is_a_copy_so_a_later_update_of_the_base_is_fine(index):
+    def program(L):
+        y = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = y * 1.0
+        z = h[L.tensor(index)] if isinstance(index, np.ndarray) else h[index]
+        w = (z * z).sum()
+        with L.no_grad():
+            h += 10
+        w.backward()
+        return z, y.grad
+
+    same_as_torch(program)
+
+
+def test_basic_indexing_is_a_view_so_a_later_update_of_the_base_raises():
+    def program(L):
+        y = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = y * 1.0
+        w = (h[0:2] * h[0:2]).sum()
+        with L.no_grad():
+            h += 10
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            w.backward()
+        return True
+
+    same_as_torch(program)
+
+
+def test_view_of_an_advanced_index_result_works():
+    same_as_torch(lambda L: L.arange(6.0).reshape(2, 3)[[1, 0]].view(3, 2) * 2)
+
+
+# ---- memory after backward -----------------------------------------------------------------------------------------
+
+
+def _mlp_step(net, loss_fn, x, y):
+    loss = loss_fn(net(x), y)
+    net.zero_grad()
+    loss.backward()
+    return loss
+
+
+def test_a_freeing_backward_lets_go_of_every_array_it_used():
+    import weakref
+
+    import nn
+
+    net = nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 3))
+    x = autograd.randn(16, 20)
+    batch = weakref.ref(x._data)
+    hidden = net[0](x)
+    activation = weakref.ref(hidden._data)
+    loss = nn.CrossEntropyLoss()(net[3](net[2](net[1](hidden))), autograd.tensor(np.arange(16) % 3))
+    loss.backward()
+    del x, hidden
+    assert batch() is None and activation() is None  # the kept loss's nodes hold neither
+    assert loss.grad_fn is not None  # the structure stays, for viz
+
+
+def test_keeping_every_loss_costs_a_small_bounded_amount_per_step():
+    import gc
+    import tracemalloc
+
+    import nn
+
+    net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+    loss_fn, losses = nn.CrossEntropyLoss(), []
+    x, y = autograd.randn(256, 784), autograd.tensor(np.arange(256) % 10)
+    for _ in range(3):
+        losses.append(_mlp_step(net, loss_fn, x, y))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(20):
+            losses.append(_mlp_step(net, loss_fn, x, y))
+        gc.collect()
+        per_step = (tracemalloc.get_traced_memory()[0] - before) / 20
+    finally:
+        tracemalloc.stop()
+    hidden_bytes = 256 * 256 * 4  # one hidden activation; each node's inputs and masks kept several
+    assert per_step < hidden_bytes / 2, per_step
+
+
+def test_dropout_frees_its_mask_so_a_second_backward_raises_as_in_pytorch():
+    import nn.functional as F
+
+    x = autograd.ones(4, requires_grad=True)
+    y = (F.dropout(x, 0.5) * 1.0).sum()
+    y.backward(retain_graph=True)
+    y.backward()  # retained: runs again
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()

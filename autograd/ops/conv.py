@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, add_tangents
+from ..function import CONSTANT, Function, add_tangents
 from ..tensor import Tensor, as_array
 
 
@@ -225,28 +225,28 @@ def _conv_weight(x: np.ndarray, g: np.ndarray, geom: ConvGeometry, cols: np.ndar
 class Conv2d(Function):
     """y = conv(x, w) (+ b): x (N, C, H, W), w (O, C/G, kh, kw), b (O,) -> (N, O, OH, OW)."""
 
-    saves = (0, 1)
+    saves = (0, 1, CONSTANT)  # x, w, and the im2col columns (None where the layout makes none)
 
     def forward(self, x, w, b=None, geom=None):
         self.geom, self.has_bias = geom, b is not None
-        self.saved = (x, w)
         kind = _strategy(geom, x.shape[1])
         # the columns are kept for the weight gradient where a layout makes them (not `shifted`: no large buffer)
-        self.cols = None
+        cols = None
         if kind != "shifted":
-            self.cols = im2col(
+            cols = im2col(
                 _pad_batch_first(x, geom) if kind == "batch_first" else _pad_batch_last(x, geom),
                 geom,
                 2 if kind == "batch_first" else 1,
             )
-        y = _conv(x, w, geom, self.cols)
+        self.saved = (x, w, cols)
+        y = _conv(x, w, geom, cols)
         if b is not None:
             y += b.reshape(-1, 1, 1)
         return y
 
     def backward(self, g):
-        x, w = self.saved
-        cols = self.cols if isinstance(x, np.ndarray) else None  # recorded again under create_graph
+        x, w, cols = self.saved
+        cols = cols if isinstance(x, np.ndarray) else None  # recorded again under create_graph
         gx = ConvTranspose2d.apply_or_run(g, w, geom=self.geom, channels=x.shape[1]) if self.needs_grad(0) else None
         gw = ConvWeight2d.apply_or_run(x, g, geom=self.geom, cols=cols) if self.needs_grad(1) else None
         if not self.has_bias:
@@ -254,7 +254,7 @@ class Conv2d(Function):
         return gx, gw, (g.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None)
 
     def jvp(self, tx, tw, tb=None):
-        x, w = self.saved
+        x, w, _ = self.saved
         return add_tangents(
             Conv2d.apply_or_run(tx, w, geom=self.geom) if tx is not None else None,
             Conv2d.apply_or_run(x, tw, geom=self.geom) if tw is not None else None,

@@ -33,8 +33,8 @@ def _reduce(loss: np.ndarray, reduction: str, count: float | None = None) -> np.
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return np.asarray(total)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0 is nan, as in PyTorch
-        return np.asarray(total / (max(loss.size, 1) if count is None else count))
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch, or every target ignored: 0 / 0 is nan
+        return np.asarray(total / (loss.size if count is None else count))
 
 
 class CrossEntropy(Function):
@@ -82,9 +82,11 @@ class CrossEntropy(Function):
             loss = (self._weighted(target.reshape(z.shape), n_classes) * (log_total - shifted)).sum(axis=1)
         # softmax, minus the target for class indices (backward then only scales it); unused with create_graph
         self.probs = probs
+        loss = loss.reshape(logits.shape[:-1])
         if self.count is None:
-            self.count = max(loss.size, 1)
-        return _reduce(loss.reshape(logits.shape[:-1]), reduction, self.count)
+            self.count = max(loss.size, 1)  # divides only the gradient, which is empty for an empty batch
+            return _reduce(loss, reduction)  # so the mean of an empty batch is 0 / 0 = nan, as in PyTorch
+        return _reduce(loss, reduction, self.count)
 
     def _weighted(self, probs, n_classes):
         """Target probabilities mixed with the uniform distribution by `label_smoothing`, scaled by class weight."""
@@ -152,34 +154,37 @@ _LOG_FLOOR = -100.0  # PyTorch clamps log(p) here so that p = 0 or 1 gives a fin
 
 
 class BinaryCrossEntropy(Function):
-    """-(t log p + (1 - t) log(1 - p)) elementwise, each log clamped at -100."""
+    """-(t log p + (1 - t) log(1 - p)) elementwise, each log clamped at -100; p and t must lie in [0, 1]."""
 
     saves = (0, 1)
 
     def forward(self, p, t):
+        for name, values in (("input", p), ("target", t)):
+            if not np.all((values >= 0) & (values <= 1)):  # a nan fails too, as in PyTorch
+                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1")
         self.saved = (p, t)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), _LOG_FLOOR)
             log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
         return -(t * log_p + (1 - t) * log_q)
 
-    def backward(self, g):
+    def _slopes(self, want_p, want_t):
+        """d loss / d p (PyTorch's, with p (1 - p) kept above 1e-12) and d loss / d t, each only when wanted."""
         p, t = self.saved
-        g_p = g * (p - t) / np.maximum(p * (1 - p), 1e-12) if self.needs_grad(0) else None
-        g_t = None
-        if self.needs_grad(1):
+        d_p = (p - t) / np.maximum(p * (1 - p), 1e-12) if want_p else None
+        d_t = None
+        if want_t:
             with np.errstate(divide="ignore"):
-                g_t = g * (np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR))
-        return g_p, g_t
+                d_t = np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR)
+        return d_p, d_t
+
+    def backward(self, g):
+        d_p, d_t = self._slopes(self.needs_grad(0), self.needs_grad(1))
+        return (None if d_p is None else g * d_p), (None if d_t is None else g * d_t)
 
     def jvp(self, tp, tt):
-        p, t = self.saved
-        d_p = tp * (p - t) / np.maximum(p * (1 - p), 1e-12) if tp is not None else None
-        d_t = None
-        if tt is not None:
-            with np.errstate(divide="ignore"):
-                d_t = tt * (np.maximum(np.log(1 - p), _LOG_FLOOR) - np.maximum(np.log(p), _LOG_FLOOR))
-        return add_tangents(d_p, d_t)
+        d_p, d_t = self._slopes(tp is not None, tt is not None)
+        return add_tangents(None if d_p is None else tp * d_p, None if d_t is None else tt * d_t)
 
 
 class BinaryCrossEntropyWithLogits(Function):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, add_tangents
+from ..function import CONSTANT, Function, add_tangents
 from ..tensor import Tensor, as_array
 
 
@@ -31,12 +31,11 @@ class Normalize(Function):
     """x normalised over `axes` (or by the constants `mean`, `var` of the statistics' shape), then scaled by
     weight and shifted by bias, both of shape `param_shape` once broadcast (None: no affine part)."""
 
-    saves = (0, 1)
+    saves = (0, 1, CONSTANT, CONSTANT)  # x, weight, and from forward xhat and 1 / std
 
     def forward(self, x, weight, bias, axes, param_shape, eps, mean=None, var=None, running=None):
         self.axes, self.param_shape, self.eps = axes, param_shape, eps
         self.batch_stats = mean is None
-        self.saved = (x, weight)
         self.has = (weight is not None, bias is not None)
         if self.batch_stats:
             mu = np.add.reduce(x, axis=axes, keepdims=True) / _count(x, axes)
@@ -51,7 +50,7 @@ class Normalize(Function):
             inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
             self.mean = mean
             xhat = (x - mean) * inv_std
-        self.xhat, self.inv_std = xhat, inv_std
+        self.saved = (x, weight, xhat, inv_std)
         out = xhat * weight.reshape(param_shape) if weight is not None else xhat.copy()
         if bias is not None:
             out += bias.reshape(param_shape)
@@ -59,11 +58,12 @@ class Normalize(Function):
 
     def _normalised(self, x):
         """(xhat, 1 / std): kept from forward, or recomputed from the tensor x when the backward is recorded."""
+        _, _, xhat, inv_std = self.saved
         if isinstance(x, np.ndarray):
-            return self.xhat, self.inv_std
+            return xhat, inv_std
         if self.batch_stats:
             return _statistics(x, self.axes, self.eps)
-        return (x - self.mean) * self.inv_std, self.inv_std  # constant statistics: xhat is affine in x
+        return (x - self.mean) * inv_std, inv_std  # constant statistics: xhat is affine in x
 
     def _reduce(self, g, shape):
         """Sum `g` over the axes that weight and bias broadcast along, into their `shape`."""
@@ -71,7 +71,7 @@ class Normalize(Function):
         return g.sum(axis=axes).reshape(shape)
 
     def backward(self, g):
-        x, weight = self.saved
+        x, weight = self.saved[:2]
         xhat, inv_std = self._normalised(x)
         gxhat = g * weight.reshape(self.param_shape) if weight is not None else g
         gx = None
@@ -88,8 +88,7 @@ class Normalize(Function):
         return gx, gw, gb
 
     def jvp(self, tx, tw, tb):
-        x, weight = self.saved
-        xhat, inv_std = self.xhat, self.inv_std
+        x, weight, xhat, inv_std = self.saved
         terms = []
         if tx is not None:
             if self.batch_stats:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import CONSTANT, Function
 from ..tensor import Tensor, as_array
 from .conv import ConvGeometry, ntuple
 
@@ -112,6 +112,10 @@ class MaxPool2d(Function):
     """The maximum over each window: x (N, C, H, W) -> (N, C, OH, OW); padding counts as -inf, and of tied
     elements the first in the window (row by row) takes the gradient, as in PyTorch."""
 
+    # the padded input and the maxima (HWNC), then, once backward first needs them, the argmax masks in their place;
+    # all freed by a backward that does not retain the graph
+    saves = (CONSTANT, CONSTANT)
+
     def forward(self, x, geom):
         self.geom = geom
         xp = _to_layout(x, geom, HWNC, -np.inf)
@@ -119,22 +123,23 @@ class MaxPool2d(Function):
         out = windows[0].copy()
         for window in windows[1:]:
             np.maximum(out, window, out=out)
-        self.xp, self.out = xp, out
-        self._masks = None
+        self.saved = (xp, out)
         return _out_layout(out, HWNC)
 
     def masks(self) -> list[np.ndarray]:
         """For each kernel offset, where it holds the window's first maximum (computed once, when first needed)."""
-        if self._masks is None:
-            taken = np.zeros(self.out.shape, dtype=bool)
-            masks = []
-            for i, j in _offsets(self.geom):
-                mask = self.xp[self.geom.window(i, j, HWNC)] == self.out
-                mask &= ~taken
-                taken |= mask
-                masks.append(mask)
-            self._masks, self.xp = masks, None
-        return self._masks
+        xp, out = self.saved
+        if isinstance(xp, list):
+            return xp
+        taken = np.zeros(out.shape, dtype=bool)
+        masks = []
+        for i, j in _offsets(self.geom):
+            mask = xp[self.geom.window(i, j, HWNC)] == out
+            mask &= ~taken
+            taken |= mask
+            masks.append(mask)
+        self.saved = (masks, out)  # the padded input is no longer needed
+        return masks
 
     def indices(self) -> np.ndarray:
         """PyTorch's indices: the flat position in (H, W) of each maximum, int64 (N, C, OH, OW)."""
@@ -142,7 +147,7 @@ class MaxPool2d(Function):
         (oh, ow), (sh, sw), (dh, dw) = geom.out, geom.stride, geom.dilation
         (top, _), (left, _) = geom.padding
         rows, cols = np.arange(oh)[:, None, None, None] * sh - top, np.arange(ow)[None, :, None, None] * sw - left
-        index = np.zeros(self.out.shape, dtype=np.int64)
+        index = np.zeros(self.saved[1].shape, dtype=np.int64)
         for mask, (i, j) in zip(self.masks(), _offsets(geom)):
             index += mask * ((rows + i * dh) * geom.size[1] + cols + j * dw)
         return _out_layout(index, HWNC)

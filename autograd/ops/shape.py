@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..promotion import promote
 from ..tensor import Tensor
 
 
@@ -73,9 +74,8 @@ class Expand(Function):
 
 
 class GetItem(Function):
-    is_view = True
-
     def forward(self, x, index):
+        self.is_view = _is_basic(index)  # integer arrays and masks copy, as in numpy and PyTorch
         self.index = index
         self.input_shape = x.shape
         self.input_dtype = x.dtype
@@ -131,6 +131,7 @@ class IndexPut(Function):
 
 class Cat(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         self.bounds = np.cumsum([0] + [a.shape[axis] for a in arrays])
         return np.concatenate(arrays, axis=axis)
@@ -156,6 +157,7 @@ class Cat(Function):
 
 class Stack(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         return np.stack(arrays, axis=axis)
 
@@ -302,6 +304,10 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     lead = len(shape) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim}")
+    for i, n in enumerate(shape):
+        if n < -1 or (n == -1 and i < lead):
+            where = "a leading, non-existing dimension" if i < lead else "dimension"
+            raise RuntimeError(f"expand: the expanded size of the tensor ({n}) isn't allowed in {where} {i}")
     target = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, target)
@@ -331,6 +337,9 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = _tensor_list(tensors, "cat")
+    for i, x in enumerate(items):
+        if np.ndim(x._data if isinstance(x, Tensor) else x) == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     ndim = np.ndim(items[0]._data if isinstance(items[0], Tensor) else items[0])
     axis = normalize_dim(dim, ndim, "cat")
     for x in items[1:]:
@@ -373,6 +382,11 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of equal size (the last may be smaller, and there may be fewer)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk(): argument 'chunks' must be int, not {type(chunks).__name__}")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(1, -(-length // chunks)), dim)
 
