@@ -10,25 +10,51 @@ import numpy as np
 
 import autograd
 from autograd.ops.activation import log_softmax, softmax
+from autograd.ops.conv import conv1d, conv2d
 from autograd.ops.elementwise import Dropout, leaky_relu, relu, sigmoid, tanh
 from autograd.ops.embedding import Embedding
 from autograd.ops.linalg import Linear
 from autograd.ops.loss import REDUCTIONS, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
+from autograd.ops.normalization import batch_norm, layer_norm
+from autograd.ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from autograd.ops.shape import pad
 from autograd.tensor import Tensor
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "embedding",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "one_hot",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",

@@ -39,15 +39,19 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 from strategies import (
+    adaptive_args,
     aliased,
     arrays,
     away_from_zero,
     broadcastable_shapes,
+    conv2d_args,
     dim,
     dims,
     distinct_arrays,
+    distinct_values,
     floats,
     grid,
+    pool2d_args,
     shapes,
 )
 
@@ -582,6 +586,24 @@ op("split", split_inputs())(lambda ns, x, sizes, dim: tuple(x.split(sizes, dim=d
 op("chunk", chunk_inputs())(lambda ns, x, chunks, dim: tuple(x.chunk(chunks, dim=dim)))
 op("pad", pad_inputs())(lambda ns, x, pad, value: ns.pad(x, pad, value=value))
 
+
+@st.composite
+def pad_mode_inputs(draw):
+    """Reflect (widths below the size), replicate, circular (widths up to the size) or constant with negative
+    widths (cropping), on the last one to three dims as PyTorch's modes allow."""
+    mode = draw(st.sampled_from(["reflect", "replicate", "circular", "constant"]))
+    pairs = draw(st.integers(1, 2 if mode == "reflect" else 3))
+    shape = draw(shapes(min_dims=pairs + 1, max_dims=pairs + 2, min_side=2 if mode == "reflect" else 1))
+    widths = []
+    for n in reversed(shape[-pairs:]):
+        high = {"reflect": n - 1, "circular": n, "replicate": 2}.get(mode, 2)
+        low = -(n // 2) if mode == "constant" else 0
+        widths += [draw(st.integers(low, high)), draw(st.integers(low, high))]
+    return (draw(arrays(shape)),), {"pad": tuple(widths), "mode": mode}
+
+
+op("pad_modes", pad_mode_inputs())(lambda ns, x, pad, mode: ns.pad(x, pad, mode=mode))
+
 # casts between float dtypes: a round trip through float32 (a larger step: float32 rounding) and up-casts
 op("cast_float_double", one(), eps=1e-3, atol=1e-4, rtol=1e-3, tangent_rtol=1e-5, keeps_dtype=False)(
     lambda ns, x: (x.float() * 3).double()
@@ -730,4 +752,52 @@ def pos_weight_inputs(draw):
 # PyTorch does not differentiate with respect to pos_weight
 op("binary_cross_entropy_with_logits_pos_weight", pos_weight_inputs(), torch=False)(
     lambda ns, x, t, w: ns.binary_cross_entropy_with_logits(x, t, reduction="sum", pos_weight=w)
+)
+
+
+# convolution, pooling and normalisation (nn.functional)
+op("conv2d", conv2d_args())(lambda ns, x, w, b=None, **p: ns.conv2d(x, w, b, **p))
+op("conv1d", conv2d_args(dims=1))(lambda ns, x, w, b=None, **p: ns.conv1d(x, w, b, **p))
+op("max_pool2d", pool2d_args("max"))(lambda ns, x, **p: ns.max_pool2d(x, **p))
+op("max_pool2d_indices", pool2d_args("max"))(lambda ns, x, **p: tuple(ns.max_pool2d(x, **p, return_indices=True)))
+op("avg_pool2d", pool2d_args("avg"))(lambda ns, x, **p: ns.avg_pool2d(x, **p))
+op("max_pool1d", pool2d_args("max", dims=1))(lambda ns, x, **p: ns.max_pool1d(x, **p))
+op("avg_pool1d", pool2d_args("avg", dims=1))(lambda ns, x, **p: ns.avg_pool1d(x, **p))
+op("adaptive_avg_pool2d", adaptive_args())(lambda ns, x, output_size: ns.adaptive_avg_pool2d(x, output_size))
+op("adaptive_max_pool2d", adaptive_args())(
+    lambda ns, x, output_size: tuple(ns.adaptive_max_pool2d(x, output_size, return_indices=True))
+)
+op("adaptive_avg_pool1d", adaptive_args(dims=1))(lambda ns, x, output_size: ns.adaptive_avg_pool1d(x, output_size))
+
+
+@st.composite
+def batch_norm_inputs(draw):
+    """(N, C, ...) inputs with distinct values (the batch variance stays away from 0), weight and bias (or not),
+    running statistics, and the mode."""
+    training = draw(st.booleans())
+    shape = draw(st.sampled_from([(2, 3), (3, 2, 3), (2, 2, 2, 3), (1, 2, 3, 2)]))
+    x = draw(distinct_values(shape, spacing=0.2))
+    c = shape[1]
+    params = [draw(arrays((c,), floats(0.5, 2.0))), draw(arrays((c,)))][: draw(st.integers(0, 2))]
+    running = {"mean": draw(arrays((c,))), "var": draw(arrays((c,), floats(0.5, 2.0)))}
+    return (x, *params), {"training": training, "running": running, "momentum": draw(st.sampled_from([0.1, 0.5]))}
+
+
+def _batch_norm(ns, x, weight=None, bias=None, training=False, running=None, momentum=0.1):
+    """The running statistics are fresh for every call: training updates them in place."""
+    mean, var = (ns.constant(running[k], x) for k in ("mean", "var"))
+    return ns.batch_norm(x, mean, var, weight, bias, training=training, momentum=momentum, eps=1e-3)
+
+
+@st.composite
+def layer_norm_inputs(draw):
+    shape = draw(st.sampled_from([(2, 3), (2, 3, 2), (3, 2, 2)]))
+    normalized = shape[-draw(st.integers(1, 2)) :]
+    params = [draw(arrays(normalized)), draw(arrays(normalized))][: draw(st.integers(0, 2))]
+    return (draw(distinct_values(shape, spacing=0.2)), *params), {"shape": normalized}
+
+
+op("batch_norm", batch_norm_inputs(), atol=1e-5, rtol=1e-4)(_batch_norm)
+op("layer_norm", layer_norm_inputs(), atol=1e-5, rtol=1e-4)(
+    lambda ns, x, weight=None, bias=None, shape=(): ns.layer_norm(x, shape, weight, bias, eps=1e-3)
 )

@@ -83,6 +83,79 @@ def distinct_arrays(shape):
     return arrays(shape, grid(), unique=True)
 
 
+# ---- convolution and pooling: small batches, odd sizes, square and non-square kernels ---------------------------
+def distinct_values(shape, spacing=0.1):
+    """Arrays of `shape` whose values are a shuffled grid `spacing` apart: no ties (max pooling, batch statistics)."""
+    size = int(np.prod(shape))
+    return st.permutations(range(size)).map(
+        lambda order: (np.asarray(order, dtype=np.float64).reshape(shape) - size / 2 + 0.5) * spacing
+    )
+
+
+def pair(low, high):
+    """An int in [low, high], or a pair of them (PyTorch accepts both)."""
+    return st.integers(low, high) | st.tuples(st.integers(low, high), st.integers(low, high))
+
+
+def _two(value):
+    return value if isinstance(value, tuple) else (value, value)
+
+
+@st.composite
+def conv2d_args(draw, dims=2):
+    """(x, weight, bias or None) arrays and conv parameters (stride, padding, dilation, groups) that fit together."""
+    groups = draw(st.integers(1, 2))
+    in_c, out_c = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = draw(pair(1, 3)) if dims == 2 else draw(st.integers(1, 3))
+    stride, dilation = draw(pair(1, 2)), draw(pair(1, 2))
+    padding = draw(st.sampled_from(["same", "valid"]) | pair(0, 2))
+    if padding == "same":
+        stride = 1
+    if dims == 1:
+        stride, dilation = (s[0] if isinstance(s, tuple) else s for s in (stride, dilation))
+        padding = padding[0] if isinstance(padding, tuple) else padding
+    kernels, dilations = _two(kernel)[:dims], _two(dilation)[:dims]
+    pads = (0,) * dims if isinstance(padding, str) else _two(padding)[:dims]
+    reach = [d * (k - 1) + 1 for k, d in zip(kernels, dilations)]
+    sizes = tuple(draw(st.integers(max(1, r - 2 * p), max(1, r - 2 * p) + 3)) for r, p in zip(reach, pads))
+    x = draw(arrays((draw(st.integers(1, 2)), in_c, *sizes)))
+    w = draw(arrays((out_c, in_c // groups, *_two(kernel)[:dims])))
+    b = draw(st.none() | arrays((out_c,)))
+    params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    return (x, w) if b is None else (x, w, b), params
+
+
+@st.composite
+def pool2d_args(draw, kind="max", dims=2):
+    """An input with distinct values and pooling parameters (kernel, stride, padding <= kernel/2, ceil_mode...)."""
+    kernel = draw(pair(1, 3)) if dims == 2 else draw(st.integers(1, 3))
+    kernels = _two(kernel)[:dims]
+    stride = draw(st.none() | (pair(1, 3) if dims == 2 else st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernels)
+    dilation = draw(pair(1, 2)) if kind == "max" and dims == 2 else 1
+    reach = [d * (k - 1) + 1 for k, d in zip(kernels, _two(dilation))]
+    # max pooling: at least one kernel span, so that no (dilated) window sees only padding
+    smallest = [r if kind == "max" else max(1, r - 2 * p) for r, p in zip(reach, padding)]
+    sizes = tuple(draw(st.integers(n, n + 3)) for n in smallest)
+    x = draw(distinct_values((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *sizes)))
+    params = {"kernel_size": kernel, "stride": stride, "padding": padding if dims == 2 else padding[0],
+              "ceil_mode": draw(st.booleans())}  # fmt: skip
+    if kind == "max":
+        params["dilation"] = dilation
+    else:
+        params["count_include_pad"] = draw(st.booleans())
+    return (x,), params
+
+
+@st.composite
+def adaptive_args(draw, dims=2):
+    """An input with distinct values and an output size that may or may not divide the input's."""
+    sizes = tuple(draw(st.integers(1, 6)) for _ in range(dims))
+    x = draw(distinct_values((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *sizes)))
+    out = tuple(draw(st.integers(1, n)) for n in sizes)
+    return (x,), {"output_size": out if dims == 2 else out[0]}
+
+
 # ---- memory layouts ----------------------------------------------------------------------------------------
 
 LAYOUTS = ("C", "fortran", "transposed", "strided", "negative")

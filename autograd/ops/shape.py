@@ -391,15 +391,41 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, max(1, -(-length // chunks)), dim)
 
 
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with a constant; `pad` lists (before, after) pairs starting from the last dimension (PyTorch)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+_PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad (or, with negative widths, crop) `x`; `pad` lists (before, after) pairs from the last dimension on, as in
+    PyTorch. `mode` 'constant' fills with `value`; 'reflect' mirrors without repeating the edge, 'replicate' repeats
+    the edge, 'circular' wraps around; these three index into x, so their gradients add up where elements repeat."""
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * x.ndim})")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {list(pad)} is not supported")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad: widths must be ints, got {list(pad)}")
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad.apply(x, widths=tuple(widths), value=value)
+    if any(b < 0 or a < 0 for b, a in widths):  # negative widths crop first; the padding then sees what is left
+        for d, (before, after) in enumerate(widths):
+            if x.shape[d] + min(before, 0) + min(after, 0) < 0:
+                raise RuntimeError(f"pad: widths {list(pad)} crop more than the {x.shape[d]} elements of dimension {d}")
+        x = getitem(x, tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape)))
+        widths = [(max(b, 0), max(a, 0)) for b, a in widths]
+    if not any(b or a for b, a in widths):
+        return x
+    if mode == "constant":
+        return Pad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
+    for d, ((before, after), n) in enumerate(zip(widths, x.shape)):
+        limit = n if mode == "circular" else n - 1 if mode == "reflect" else n and math.inf
+        if max(before, after) > limit:
+            raise RuntimeError(
+                f"pad: {mode} padding ({before}, {after}) of dimension {d} must be at most {limit} for input of "
+                f"shape {x.shape}"
+            )
+    first = next(d for d, w in enumerate(widths) if w != (0, 0))
+    positions = [np.pad(np.arange(n), w, mode=_PAD_MODES[mode]) for w, n in zip(widths[first:], x.shape[first:])]
+    return GetItem.apply(x, index=(slice(None),) * first + np.ix_(*positions))
