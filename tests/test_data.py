@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
-import importlib.util
 import os
 import threading
 import time
@@ -34,11 +33,8 @@ from autograd.data import (
     text_labels,
 )
 from autograd.data.download import download_file
+from autograd.tensor import Tensor
 
-requires_tensor = pytest.mark.skipif(
-    importlib.util.find_spec("autograd.tensor") is None,
-    reason="autograd/tensor.py (Tensor) is not written yet",
-)
 SHARED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
 FILES = {
     "train-images-idx3-ubyte.gz": "images",
@@ -46,12 +42,6 @@ FILES = {
     "t10k-images-idx3-ubyte.gz": "images",
     "t10k-labels-idx1-ubyte.gz": "labels",
 }
-
-
-def tensor_class() -> type:
-    from autograd.tensor import Tensor
-
-    return Tensor
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:
@@ -117,9 +107,7 @@ def test_tensor_dataset_rejects_scalars_and_nothing():
         TensorDataset(np.float32(1.0))
 
 
-@requires_tensor
 def test_tensor_dataset_wraps_tensors_and_arrays_without_copy():
-    Tensor = tensor_class()
     X = np.arange(12, dtype=np.float32).reshape(6, 2)
     y = np.arange(6, dtype=np.int64)
     dataset = TensorDataset(Tensor(X), y)
@@ -164,7 +152,6 @@ def test_loader_accepts_numpy_int_batch_size():
     assert DataLoader(RangeDataset(5), batch_size=np.int64(2)).batch_size == 2
 
 
-@requires_tensor
 def test_loader_without_shuffle_keeps_order_and_short_last_batch():
     X = np.arange(20, dtype=np.float32).reshape(10, 2)
     y = np.arange(10, dtype=np.int64)
@@ -174,13 +161,11 @@ def test_loader_without_shuffle_keeps_order_and_short_last_batch():
     assert all(b[1]._data.dtype == np.int64 and b[0]._data.dtype == np.float32 for b in batches)
 
 
-@requires_tensor
 def test_loader_drop_last_drops_the_short_batch():
     batches = list(DataLoader(TensorDataset(np.arange(10)), batch_size=4, drop_last=True))
     assert [len(b[0]._data) for b in batches] == [4, 4]
 
 
-@requires_tensor
 @settings(max_examples=60, deadline=None)
 @given(
     n=st.integers(0, 60),
@@ -208,7 +193,6 @@ def epoch_order(loader: DataLoader) -> list[int]:
     return [int(i) for batch in loader for i in batch[0]._data]
 
 
-@requires_tensor
 def test_loader_seed_reshuffles_each_epoch_deterministically():
     dataset = TensorDataset(np.arange(50))
     first, second = DataLoader(dataset, 8, shuffle=True, seed=3), DataLoader(dataset, 8, shuffle=True, seed=3)
@@ -218,7 +202,6 @@ def test_loader_seed_reshuffles_each_epoch_deterministically():
     assert epochs[0] != list(range(50))
 
 
-@requires_tensor
 def test_loader_without_seed_draws_from_library_generator():
     dataset = TensorDataset(np.arange(50))
     ag_random.manual_seed(11)
@@ -228,7 +211,6 @@ def test_loader_without_seed_draws_from_library_generator():
     assert first != list(range(50))
 
 
-@requires_tensor
 def test_loader_fetches_tensor_dataset_batches_in_one_indexing():
     class CountingDataset(TensorDataset):
         calls = 0
@@ -243,9 +225,7 @@ def test_loader_fetches_tensor_dataset_batches_in_one_indexing():
     assert CountingDataset.calls == 10
 
 
-@requires_tensor
 def test_loader_collates_generic_dataset_by_stacking():
-    Tensor = tensor_class()
     x, y = next(iter(DataLoader(RangeDataset(5), batch_size=4)))
     assert isinstance(x, Tensor) and isinstance(y, Tensor)
     np.testing.assert_array_equal(x._data, [[0, 0], [1, -1], [2, -2], [3, -3]])
@@ -254,7 +234,6 @@ def test_loader_collates_generic_dataset_by_stacking():
     assert y._data.dtype == np.int64
 
 
-@requires_tensor
 def test_loader_collates_dicts_and_rejects_ragged_samples():
     class DictDataset(Dataset):
         def __getitem__(self, index):
@@ -283,7 +262,6 @@ def test_load_fashion_mnist_reads_images_and_labels(tmp_path):
     assert test_images.shape == (5, 1, 28, 28) and test_labels.shape == (5,)
 
 
-@requires_tensor
 def test_fashion_mnist_dataset_batches(tmp_path):
     dataset = FashionMNIST(write_files(tmp_path, fake_fashion_files()), train=False)
     assert len(dataset) == 5 and dataset.images.shape == (5, 1, 28, 28) and dataset.labels.dtype == np.int64
@@ -369,9 +347,8 @@ def test_text_labels_names_classes():
     assert text_labels([]) == []
 
 
-@requires_tensor
 def test_text_labels_accepts_tensors_and_rejects_bad_labels():
-    assert text_labels(tensor_class()(np.array([[5, 6]]))) == ["sandal", "shirt"]
+    assert text_labels(Tensor(np.array([[5, 6]]))) == ["sandal", "shirt"]
     for bad in ([10], [-1], [1.5]):
         with pytest.raises(ValueError, match="labels in 0..9"):
             text_labels(bad)

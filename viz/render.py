@@ -11,15 +11,20 @@ import graphviz
 from autograd.files import atomic_write
 
 from .draw import draw
-from .renderer import run
+from .renderer import TIMEOUT, run
 
 
-def pipe(drawing: Any, format: str = "svg", *, renderer: str | None = None, **options: Any) -> bytes:
-    """The drawing's bytes in `format` ("svg", "png", ...); "dot" or "gv" is the DOT source, needing no renderer."""
+def pipe(
+    drawing: Any, format: str = "svg", *, renderer: str | None = None, timeout: float | None = TIMEOUT, **options: Any
+) -> bytes:
+    """The drawing's bytes in `format` ("svg", "png", ...); "dot" or "gv" is the DOT source, needing no renderer.
+
+    The renderer may take `timeout` seconds (None: no limit); a larger drawing raises RenderError.
+    """
     source = _source(drawing, options)
     if format in ("dot", "gv"):
         return source.encode("utf-8")
-    return run(source, format, renderer)
+    return run(source, format, renderer, timeout)
 
 
 def render(
@@ -28,11 +33,13 @@ def render(
     format: str | None = None,
     *,
     renderer: str | None = None,
+    timeout: float | None = TIMEOUT,
     **options: Any,
 ) -> Path:
     """Write the drawing to `path` (format from its suffix, else SVG); on failure no file is left behind."""
     path = Path(path)
-    data = pipe(drawing, format or path.suffix.lstrip(".").lower() or "svg", renderer=renderer, **options)
+    format = format or path.suffix.lstrip(".").lower() or "svg"
+    data = pipe(drawing, format, renderer=renderer, timeout=timeout, **options)
     with atomic_write(path, "the drawing") as stream:
         stream.write(data)
     return path

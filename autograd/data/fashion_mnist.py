@@ -10,7 +10,8 @@ import numpy as np
 
 from autograd.data.download import download_file
 from autograd.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
-from autograd.data.loader import TensorDataset, _as_array
+from autograd.data.loader import TensorDataset
+from autograd.tensor import data_of
 
 FASHION_MNIST_MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_MNIST_MD5 = {
@@ -151,7 +152,7 @@ class FashionMNIST(TensorDataset):
 
 def text_labels(indices: Iterable[Any] | Any) -> list[str]:
     """The Fashion-MNIST class names of integer labels (int, sequence, array or Tensor), as a flat list."""
-    values = _as_array(list(indices) if isinstance(indices, Iterator) else indices).ravel()
+    values = np.asarray(data_of(list(indices) if isinstance(indices, Iterator) else indices)).ravel()
     integral = np.array_equal(values, np.round(values))
     if values.size and (not integral or values.min() < 0 or values.max() > 9):
         raise ValueError(f"text_labels expects integer labels in 0..9, got {values.tolist()}")
