@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from autograd.data import (
     read_idx,
     text_labels,
 )
+from autograd.data.download import download_file
 from autograd.tensor import Tensor
 
 SHARED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
@@ -470,6 +472,85 @@ def test_download_rejects_missing_or_malformed_checksums(tmp_path, mirror):
     checksums["t10k-labels-idx1-ubyte.gz"] = "xyz"
     with pytest.raises(ValueError, match="not a hex md5, sha1 or sha256"):
         download_fashion_mnist(tmp_path, mirror=mirror.url, checksums=checksums)
+
+
+class SlowServer:
+    """An HTTP server on 127.0.0.1 that misbehaves in time: "trickle" sends its body a byte at a time, "stall" sends
+    headers and then nothing, "slow-headers" sends its status line a byte at a time. Each reply gives up after
+    `limit` seconds, or as soon as the client hangs up, so the server never outlives its test."""
+
+    def __init__(self, limit: float = 10.0) -> None:
+        stop = self.stop = threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                kind = self.path.rsplit("/", 1)[-1]
+                try:
+                    if kind == "slow-headers":
+                        for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n":
+                            self.wfile.write(bytes([byte]))
+                            if stop.wait(0.05):
+                                return
+                        return
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    while not stop.wait(0.05):
+                        if kind == "trickle":
+                            self.wfile.write(b"x")
+                except OSError:  # the client hung up, as it should once its deadline passed
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.timer = threading.Timer(limit, stop.set)
+
+
+@pytest.fixture
+def slow_server():
+    server = SlowServer()
+    server.thread.start()
+    server.timer.start()
+    yield server
+    server.stop.set()
+    server.timer.cancel()
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.mark.parametrize("kind", ["trickle", "stall", "slow-headers"])
+def test_download_deadline_bounds_the_whole_transfer(tmp_path, slow_server, kind):
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=rf"download of {slow_server.url}{kind} timed out") as info:
+        download_file(slow_server.url + kind, tmp_path / "file", "0" * 32, timeout=0.5)
+    elapsed = time.monotonic() - start
+    assert 0.4 < elapsed < 3.0
+    if kind == "trickle":  # every read gets a byte well within 0.5 s: only the deadline for the whole ends it
+        assert "the whole transfer took longer than timeout=0.5 s" in str(info.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_fashion_mnist_passes_its_timeout_to_the_download(tmp_path, slow_server):
+    checksums = dict.fromkeys(FILES, "0" * 32)
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="timed out"):
+        FashionMNIST(tmp_path, download=True, mirror=slow_server.url + "trickle", checksums=checksums, timeout=0.3)
+    assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_downloaded_files_get_the_mode_open_gives(tmp_path, mirror):
+    old = os.umask(0o027)
+    try:
+        download_fashion_mnist(tmp_path, mirror=mirror.url, checksums=md5s(mirror.contents))
+    finally:
+        os.umask(old)
+    assert {os.stat(tmp_path / name).st_mode & 0o777 for name in FILES} == {0o640}
 
 
 # ---------------------------------------------------------------- generated data sets

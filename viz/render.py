@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
+
+from autograd.files import atomic_write
 
 from .draw import draw
 from .renderer import TIMEOUT, run
@@ -39,7 +40,8 @@ def render(
     path = Path(path)
     format = format or path.suffix.lstrip(".").lower() or "svg"
     data = pipe(drawing, format, renderer=renderer, timeout=timeout, **options)
-    write_atomic(path, data)
+    with atomic_write(path, "the drawing") as stream:
+        stream.write(data)
     return path
 
 
@@ -49,22 +51,3 @@ def _source(drawing: Any, options: dict[str, Any]) -> str:
             raise TypeError(f"drawing options ({', '.join(options)}) apply when drawing a Tensor or Scalar")
         return drawing.source
     return draw(drawing, **options).source
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path` in one step."""
-    temporary = None
-    try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as f:
-            temporary = f.name
-            f.write(data)
-        os.replace(temporary, path)
-    except OSError as err:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
-        reason = err.strerror or str(err)
-        if not path.parent.is_dir():
-            reason = f"the folder {path.parent} does not exist"
-        elif path.is_dir():
-            reason = "it is a folder"
-        raise type(err)(err.errno, f"cannot write the drawing to {path}: {reason}") from err
