@@ -12,6 +12,7 @@ tensor([ 4.,  8., 12.])
 from . import tensor as _tensor  # first: the operations attach themselves to Tensor
 
 # isort: on
+from . import autograd_api as autograd  # torch.autograd's place: autograd.autograd.grad, .backward
 from . import cuda, distributions, forward, math, ops
 from .autograd_api import grad
 from .device import device
@@ -40,7 +41,7 @@ from .factories import (
     zeros_like,
 )
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
 from .random import Generator, manual_seed

@@ -8,11 +8,15 @@ from typing import Any
 import numpy as np
 
 from .engine import owned, run_backward
-from .tensor import Tensor
+from .tensor import Tensor, check_dtype
 
 
 def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
-    """The gradient the backward pass starts from: ones for a scalar, else `gradient` (checked)."""
+    """The gradient the backward pass starts from: ones for a scalar, else `gradient` (checked).
+
+    Under `create_graph` a tensor `gradient` keeps its own graph, so the result can be differentiated with
+    respect to it too (a vector-Jacobian product's derivative in the vector).
+    """
     if gradient is None:
         if output._data.size != 1:
             raise RuntimeError(
@@ -20,13 +24,19 @@ def _root_grad(output: Tensor, gradient: Any, create_graph: bool) -> Any:
                 f"{tuple(output.shape)}); pass gradient= with that shape"
             )
         grad = np.array(1, dtype=output._data.dtype).reshape(output._data.shape)  # np.ones_like costs 4 Python calls
-    else:
-        grad = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=output._data.dtype)
-        if grad.shape != output._data.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output has a shape of {grad.shape} and output has a shape of "
-                f"{output._data.shape}"
-            )
+        return Tensor(grad) if create_graph else grad
+    if not isinstance(gradient, (Tensor, np.ndarray, np.generic, int, float)):
+        raise TypeError(f"backward: gradient can be a Tensor or None, but got {type(gradient).__name__}")
+    value = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    check_dtype(value.dtype, "backward: gradient")
+    if value.shape != output._data.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output has a shape of {value.shape} and output has a shape of "
+            f"{output._data.shape}"
+        )
+    if create_graph and isinstance(gradient, Tensor):
+        return gradient if value.dtype == output._data.dtype else gradient.to(output._data.dtype)
+    grad = np.array(value, dtype=output._data.dtype)
     return Tensor(grad) if create_graph else grad
 
 

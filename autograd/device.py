@@ -25,9 +25,7 @@ class device:  # noqa: N801 (PyTorch's name: autograd.device)
             raise TypeError(f"device(): expected a device string such as 'cpu', got {type.__class__.__name__}")
         name, colon, ordinal = type.partition(":")
         if name not in _TYPES:
-            raise RuntimeError(
-                f"Expected one of {', '.join(_TYPES)} device type at start of device string: {type}"
-            )
+            raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of device string: {type}")
         if colon:
             if index is not None or not ordinal.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}'")

@@ -11,6 +11,7 @@ library's generator, so `autograd.manual_seed` makes them repeatable; they are c
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -265,9 +266,17 @@ class Multinomial(Distribution):
         n = v.sum(axis=-1)
         whole = np.all(np.mod(v, 1) == 0, axis=-1) if v.dtype.kind == "f" else True
         self._check_support(
-            whole & np.all(v >= 0, axis=-1) & (n == self.total_count), value,
+            whole & np.all(v >= 0, axis=-1) & (n == self.total_count),
+            value,
             f"non-negative integer counts summing to total_count={self.total_count}",
         )
         log_factorials = Tensor((_lgamma(n + 1.0) - _lgamma(v + 1.0).sum(axis=-1)).astype(self.logits._data.dtype))
         powers = ops.where(Tensor(v == 0), 0.0, self.logits * value)  # 0 * log(0) counts as 0
         return log_factorials + ops.sum(powers, dim=-1)
+
+
+# torch.distributions' submodules, as d2l imports them: `from torch.distributions import multinomial`
+normal = SimpleNamespace(Normal=Normal)
+bernoulli = SimpleNamespace(Bernoulli=Bernoulli)
+categorical = SimpleNamespace(Categorical=Categorical)
+multinomial = SimpleNamespace(Multinomial=Multinomial)

@@ -26,6 +26,7 @@ import numpy as np
 from .grad_mode import state
 
 sequence = count()  # next(sequence) numbers each new graph node: its `seq`
+wanted: list[Any] = [None]  # during autograd.grad: the nodes whose gradient is needed (None: every node's)
 
 
 def owned(grad: Any) -> bool:
@@ -51,16 +52,18 @@ def run_backward(
     With `capture` (node -> slot), the gradient reaching each captured node is returned in its slot
     instead, and no leaf is touched: this is `autograd.grad`.
     """
+    needed = None if capture is None else _on_paths(roots, capture)
     pending: dict[Any, Any] = {}  # node -> the sum of the gradients that have reached it so far
     heap: list[tuple[int, Any]] = []  # (-seq, node) of the non-leaf nodes in `pending`
     leaves: list[Any] = []  # the leaves in `pending`, handled once every other node is done
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
     previous, state.enabled = state.enabled, create_graph  # backward's own operations record only for create_graph
+    previous_wanted, wanted[0] = wanted[0], needed
     try:
         arriving = zip(roots, grads)  # (node, gradient) pairs: the roots', then each visited node's edges'
         while True:
             for edge, edge_grad in arriving:
-                if edge is None or edge_grad is None:
+                if edge is None or edge_grad is None or needed is not None and edge not in needed:
                     continue
                 if edge in pending:
                     pending[edge] = pending[edge] + edge_grad
@@ -76,6 +79,9 @@ def run_backward(
             grad = pending.pop(node)
             if capture is not None and node in capture:
                 captured[capture[node]] = grad
+                if not any(edge in needed for edge in node.edges):
+                    arriving = ()
+                    continue
                 grad = borrowed(grad)
             arriving = zip(node.edges, node._backprop(grad, retain_graph))
         for leaf in leaves:
@@ -90,4 +96,21 @@ def run_backward(
                 captured[capture[leaf]] = grad
     finally:
         state.enabled = previous
+        wanted[0] = previous_wanted
     return captured
+
+
+def _on_paths(roots: list[Any], targets: dict[Any, int]) -> set[Any]:
+    """The nodes on some path from `roots` to a node in `targets` (the targets included): the only ones
+    autograd.grad runs, as PyTorch's engine runs only what the requested inputs depend on."""
+    reaches: dict[Any, bool] = {}
+    stack = [(root, False) for root in roots if root is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            reaches[node] = node in targets or any(reaches.get(edge, False) for edge in node.edges if edge is not None)
+        elif node not in reaches:
+            reaches[node] = False  # visiting: a finished value replaces this
+            stack.append((node, True))
+            stack.extend((edge, False) for edge in node.edges if edge is not None and edge not in reaches)
+    return {node for node, reach in reaches.items() if reach}

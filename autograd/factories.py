@@ -39,7 +39,7 @@ def _float_dtype(dtype: Any, op: str) -> np.dtype:
     """`dtype` (float32 by default) for a factory whose values are real numbers; RuntimeError for integer ones."""
     result = to_dtype(dtype) or float32
     if result.kind != "f":
-        raise RuntimeError(f"{op}: \"{op}\" is not implemented for dtype {result}; use a floating point dtype")
+        raise RuntimeError(f'{op}: "{op}" is not implemented for dtype {result}; use a floating point dtype')
     return result
 
 
@@ -80,9 +80,7 @@ def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, 
     return _make(array, device, requires_grad, "empty")
 
 
-def full(
-    size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape `size` filled with `fill_value` (of its dtype unless `dtype` is given)."""
     dtype = to_dtype(dtype) or as_array(fill_value).dtype
     return _make(np.full(_size((size,), None, "full"), fill_value, dtype=dtype), device, requires_grad, "full")
@@ -149,9 +147,7 @@ def linspace(
     return _make(array, device, requires_grad, "linspace")
 
 
-def eye(
-    n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix of shape (n, m) (m = n by default)."""
     return _make(np.eye(n, m, dtype=to_dtype(dtype) or float32), device, requires_grad, "eye")
 

@@ -75,7 +75,7 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
     def push(self, fn: Function, inputs: Sequence[Any], result: Tensor) -> None:
         """Called by `Function.apply` after `fn.forward`: the output's tangent by `fn.jvp`, shaped like the output."""
         tangents = [self.tangent(x) for x in inputs]
-        if all(t is None for t in tangents) or not fn.differentiable:
+        if all(t is None for t in tangents):
             return
         tangent = fn.jvp(*tangents)
         if tangent is None:

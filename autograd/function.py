@@ -2,13 +2,35 @@
 
 An operation subclasses `Function` and writes, side by side:
 
-- `forward(self, *arrays, **params)`: compute on numpy arrays; keep what backward needs in
-  `self.saved` (a tuple). Saved values must be inputs, the output (last, with `output_saved = True`),
-  or values that need no gradient (masks, indices: keep those as ordinary attributes instead);
+- `forward(self, *arrays, **params)`: compute on numpy arrays. What backward needs goes in `self.saved`
+  (a tuple of arrays), and the class attribute `saves` says where each of those values comes from, slot by
+  slot: an input's position (0, 1, ...) or `OUTPUT` for the result forward returns. For example::
+
+      class Mul(Function):
+          saves = (0, 1)              # saved[0] is input 0, saved[1] is input 1
+
+          def forward(self, a, b):
+              self.saved = (a, b)
+              return a * b
+
+      class Exp(Function):
+          saves = (OUTPUT,)           # saved[0] is the output
+
+  A forward may save fewer values than `saves` names (a leading part of it). Saved values are found again
+  by position, never by comparing arrays, so `x.detach() * x` differentiates only through its second input.
+  A large array forward computes for backward (a dropout mask) is saved as `CONSTANT`: it is not
+  differentiated, and it is freed with the other saved values by a backward that does not retain the graph.
+  Small values (shapes, dims, index arrays) can be ordinary attributes. A modified saved input or output
+  makes backward raise; under `create_graph=True` backward sees the saved values as the graph's tensors
+  (so its own operations are recorded and can be differentiated), and constants as the arrays they are;
 - `backward(self, grad)`: one gradient per input, the input's broadcast shape is fine (the engine sums
   it back to the input's shape here, in one place). Write it with operators, numpy ufuncs and
-  `Op.call(...)`, so the same code runs on arrays, or on tensors when `create_graph=True` records it;
+  `Op.apply_or_run(...)`, so the same code runs on arrays, or on tensors when `create_graph=True` records it;
+  `self.needs_grad(i)` says whether input i's gradient is wanted at all;
 - `jvp(self, *tangents)`: the forward-mode rule (see `autograd.forward`).
+
+`Op.apply(*tensors)` records a graph node; `Op.apply_or_run(...)` does the same on tensors and runs `forward`
+alone on arrays (for backward rules that must run on both).
 """
 
 from __future__ import annotations
@@ -18,25 +40,36 @@ from typing import Any
 
 import numpy as np
 
-from .engine import borrowed, sequence
+from .engine import borrowed, sequence, wanted
 from .grad_mode import state
-from .tensor import Tensor, clock
+from .tensor import Tensor, modification_clock
+
+OUTPUT = "output"  # in `Function.saves`: the saved value is the operation's result
+CONSTANT = "constant"  # in `Function.saves`: an array forward computed (a mask, weights), used as it is
 
 
 class Function:
     """Base of every operation; an instance is one node of the graph (`Tensor.grad_fn`)."""
 
-    saved: tuple[Any, ...] | None = ()
-    output_saved = False  # True when saved[-1] is the output (exp, tanh, sigmoid, softmax...)
-    differentiable = True
+    saved: tuple[Any, ...] | None = ()  # set by forward; None once a backward that did not retain the graph freed it
+    saves: tuple[int | str, ...] = ()  # where saved[k] comes from: an input position, OUTPUT or CONSTANT
+    output_saved = False  # OUTPUT in saves (set for each subclass)
+    saved_inputs: tuple[int, ...] = ()  # the input positions in saves (set for each subclass)
     is_view = False  # output shares memory (and so the version counter) with input 0; forward may set it per call
     hooks: list[Any] | None = None
     module: Any = None  # the innermost nn.Module running when this node was recorded
 
     # set by apply when the graph is recorded
-    inputs: tuple[Any, ...]
+    inputs: tuple[Any, ...] | None  # None once a backward that did not retain the graph let go of them
+    input_shapes: list[tuple[int, ...] | None]  # then, each input's shape (None where no gradient flows)
     edges: list[Any]
     seq: int  # creation order (autograd.engine)
+    recorded_at: int  # the modification clock when recorded (autograd.tensor.modification_clock)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.output_saved = OUTPUT in cls.saves
+        cls.saved_inputs = tuple(i for i in cls.saves if i not in (OUTPUT, CONSTANT))
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -57,17 +90,20 @@ class Function:
         # product, whose data has evicted the caches, each line of Python costs several times what it does before it.
         result = Tensor.__new__(Tensor)
         result.grad = result.name = result._hooks = None
-        recording = recording and state.enabled and cls.differentiable  # no input wants a gradient, or no graph now
+        recording = recording and state.enabled  # no input wants a gradient, or no graph now
         if recording:
-            fn.inputs, fn.edges, fn.seq, fn.stamp = inputs, edges, next(sequence), clock[0]
-            if module_stack:
-                fn.module = module_stack[-1]
+            fn.inputs, fn.edges, fn.seq, fn.recorded_at = inputs, edges, next(sequence), modification_clock[0]
+            modules = state.module_stack
+            if modules:
+                fn.module = modules[-1]
         result.requires_grad, result.grad_fn = recording, fn if recording else None
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
+            if not _is_shape_error(err):
+                raise
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
-            raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from None
+            raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from err
         result._data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
         result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
         if recording and cls.output_saved:
@@ -77,8 +113,8 @@ class Function:
         return result
 
     @classmethod
-    def call(cls, *inputs: Any, **params: Any) -> Any:
-        """Apply to tensors (recording the graph), or compute directly when every input is an array."""
+    def apply_or_run(cls, *inputs: Any, **params: Any) -> Any:
+        """`apply` when an input is a tensor (recording the graph); else run `forward` alone on the arrays."""
         if any(isinstance(x, Tensor) for x in inputs):
             return cls.apply(*inputs, **params)
         return cls().forward(*inputs, **params)
@@ -104,24 +140,30 @@ class Function:
                 "backward() if you need to backward through the graph again."
             )
         if saved:
-            stamp = self.stamp
-            for x in self.inputs:
-                if isinstance(x, Tensor) and x._version[0] > stamp:
+            recorded_at, inputs = self.recorded_at, self.inputs
+            for i in self.saved_inputs if self.saves else range(len(inputs)):
+                x = inputs[i] if i < len(inputs) else None  # an optional input (a bias) may be absent
+                if isinstance(x, Tensor) and x._version[0] > recorded_at:
                     self._raise_modified()
-            if self.output_saved and self.output_version[0] > stamp:
+            if self.output_saved and self.output_version[0] > recorded_at:
                 self._raise_modified()
             if state.enabled:  # create_graph: differentiate through the saved values too
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
-        self.saved = saved if retain_graph else None
+        self.saved = saved if retain_graph or not saved else None  # a node that saved nothing can run again
+        if self.inputs is None:  # run again after a backward freed its inputs: their shapes are what is left
+            shapes = self.input_shapes
+        else:
+            shapes = [None if edge is None else x._data.shape for x, edge in zip(self.inputs, self.edges)]
+            if not retain_graph:  # let go of the input tensors, so that their arrays can be freed
+                self.inputs, self.input_shapes = None, shapes
         result = []
-        for x, edge, g in zip(self.inputs, self.edges, grads):
+        for shape, edge, g in zip(shapes, self.edges, grads):
             if edge is None or g is None:
                 result.append(None)
                 continue
             if g is grad:
                 g = borrowed(g)  # the same array may reach two inputs
-            shape = x._data.shape
             if g.shape != shape:
                 g = sum_to_shape(g, shape)
             result.append(g)
@@ -129,11 +171,14 @@ class Function:
 
     def _raise_modified(self) -> None:
         """Explain which saved tensor was modified in place after this node was recorded."""
-        stamp = self.stamp
-        modified = [i for i, x in enumerate(self.inputs) if isinstance(x, Tensor) and x._version[0] > stamp]
-        if self.output_saved and self.output_version[0] > stamp:
-            modified.append("output")
-        which = ", ".join(f"input {i}" if i != "output" else "its output" for i in modified)
+        recorded_at, modified = self.recorded_at, []
+        for i in self.saves or range(len(self.inputs)):  # an op that declares no `saves` is checked on every input
+            if i == CONSTANT:
+                continue
+            version = self.output_version if i == OUTPUT else getattr(self.inputs[i], "_version", None)
+            if version is not None and version[0] > recorded_at:
+                modified.append(f"input {i}" if i != OUTPUT else "its output")
+        which = ", ".join(modified)
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an in-place "
             f"operation: {which} of {type(self).__name__}, after it was used. Use an out-of-place "
@@ -142,23 +187,31 @@ class Function:
 
     def _saved_as_tensors(self) -> tuple[Any, ...]:
         """The saved values as the graph tensors they came from, so backward itself is recorded."""
-        by_identity = {id(x._data): x for x in self.inputs if isinstance(x, Tensor)}
-        tensors = [by_identity.get(id(s), s) for s in self.saved]
-        if self.output_saved:
-            output = Tensor(self.saved[-1])
-            output.requires_grad, output.grad_fn = True, self
-            tensors[-1] = output
+        if len(self.saves) < len(self.saved):
+            name = type(self).__name__
+            raise RuntimeError(
+                f"{name} saves {len(self.saved)} values but {name}.saves names {len(self.saves)}: declare where "
+                "each saved value comes from (an input position, or OUTPUT) to differentiate its backward"
+            )
+        tensors = []
+        for where, value in zip(self.saves, self.saved):
+            if where == CONSTANT:
+                tensor = value
+            elif where == OUTPUT:
+                tensor = Tensor(value)
+                tensor.requires_grad, tensor.grad_fn, tensor._version = True, self, self.output_version
+            else:
+                tensor = self.inputs[where]
+            tensors.append(tensor if isinstance(tensor, Tensor) else value)
         return tuple(tensors)
 
     def needs_grad(self, i: int) -> bool:
         """Whether input `i` wants a gradient (backward may skip computing the others)."""
-        return self.edges[i] is not None
+        edge = self.edges[i]
+        return edge is not None and (wanted[0] is None or edge in wanted[0])
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
-
-
-module_stack: list[Any] = []  # the nn.Modules running now, innermost last
 
 
 class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`)
@@ -170,10 +223,16 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
         self.module = module
 
     def __enter__(self) -> None:
-        module_stack.append(self.module)
+        state.module_stack.append(self.module)
 
     def __exit__(self, *exc: object) -> None:
-        module_stack.pop()
+        state.module_stack.pop()
+
+
+def _is_shape_error(err: ValueError) -> bool:
+    """Whether numpy's ValueError says the operands' shapes don't fit together (broadcasting, matmul, reshape)."""
+    message = str(err)
+    return "broadcast" in message or "shape" in message or "core dimension" in message
 
 
 def _run_hooks(hooks: list[Any], grad: Any) -> Any:

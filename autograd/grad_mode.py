@@ -1,15 +1,26 @@
-"""Whether operations record a graph: `no_grad`, `enable_grad`, `is_grad_enabled`."""
+"""Whether operations record a graph: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`,
+`is_grad_enabled`.
+
+The state is per thread, as in PyTorch: `no_grad` in one thread (or a backward running there) leaves the others
+recording. Reading it is one attribute lookup on a `threading.local`.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
-class _State:
+class _State(threading.local):
+    """Each thread sees its own values; a new thread starts recording, with no forward-mode level and no module."""
+
     enabled = True
     dual: Any = None  # the active forward-mode level (`autograd.forward.dual_level`), or None
+
+    def __init__(self) -> None:
+        self.module_stack: list[Any] = []  # the nn.Modules running now in this thread, innermost last
 
 
 state = _State()
@@ -69,3 +80,10 @@ class set_grad_enabled(_GradMode):  # noqa: N801 (PyTorch's name)
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
+
+
+class inference_mode(_GradMode):  # noqa: N801 (PyTorch's name)
+    """`no_grad` for inference (`inference_mode(False)` records again); tensors made inside are ordinary tensors."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode

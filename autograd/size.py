@@ -58,6 +58,8 @@ def shape_arg(args: tuple[Any, ...], op: str, name: str = "size") -> tuple[int, 
     """
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
-    elif len(args) == 1 and type(args[0]) is not int and (isinstance(args[0], bool) or not hasattr(args[0], "__index__")):
+    elif (
+        len(args) == 1 and type(args[0]) is not int and (isinstance(args[0], bool) or not hasattr(args[0], "__index__"))
+    ):
         raise TypeError(f"{op}(): argument '{name}' (position 1) must be tuple of ints, not {type(args[0]).__name__}")
     return tuple(_dimension(n, op, name, i) for i, n in enumerate(args))

@@ -7,7 +7,6 @@ leaf end of the backward pass (gradient accumulation and hooks).
 
 from __future__ import annotations
 
-import numbers
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,15 +30,19 @@ long = int64
 double = float64
 half = float16
 
-_OPERAND_TYPES = (float, int, numbers.Number, np.ndarray, np.generic)  # float and int first: the common, fast checks
+# Python numbers that are not int or float (complex, Fraction, Decimal) are not operands: a tensor cannot hold them
+_OPERAND_TYPES = (float, int, np.ndarray, np.generic)
 
-clock = [0]  # counts in-place modifications; a tensor's version is the tick of its last one
+# Counts in-place modifications. A tensor's version (`_version[0]`) is this clock's value at its last in-place
+# modification, and a graph node remembers the value when it was recorded (`Function.recorded_at`): a saved
+# tensor whose version is later than that was modified after the node used it.
+modification_clock = [0]
 
 
-def tick() -> int:
-    """Advance the modification clock and return the new time."""
-    clock[0] += 1
-    return clock[0]
+def next_modification() -> int:
+    """Advance the modification clock and return its new value, the version of what is being modified."""
+    modification_clock[0] += 1
+    return modification_clock[0]
 
 
 def to_dtype(dtype: Any) -> np.dtype | None:
@@ -55,22 +58,100 @@ def to_dtype(dtype: Any) -> np.dtype | None:
     return np.dtype(dtype)
 
 
+_KINDS = "biuf"  # bool, signed and unsigned integers, floating point: the dtypes a tensor can hold
+_INT64 = np.iinfo(np.int64)
+
+
+def check_dtype(dtype: np.dtype, where: str = "tensor()") -> None:
+    """Raise TypeError unless a tensor can hold `dtype` (complex, str, bytes and object arrays cannot)."""
+    if dtype.kind not in _KINDS:
+        what = "complex numbers are not supported" if dtype.kind == "c" else "only bool, int and float dtypes work"
+        raise TypeError(f"{where}: can't convert data of dtype {dtype} to a tensor ({what})")
+
+
 def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
-    """Convert `data` to an array with PyTorch's dtype rules: Python floats become float32."""
+    """Convert `data` to an array with PyTorch's dtype rules: Python floats become float32.
+
+    Raises TypeError for data a tensor cannot hold (str, bytes, None, complex, Fraction, Decimal, object arrays),
+    OverflowError for a Python int outside int64 in integer data, ValueError for a ragged nested sequence.
+    """
     dtype = to_dtype(dtype)
+    if dtype is not None:
+        check_dtype(dtype, "tensor(): dtype")
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
-        array = np.array(data, dtype=dtype, copy=copy or None)
-    else:
-        if isinstance(data, str) or (data is not None and not isinstance(data, (numbers.Number, Sequence))):
-            raise TypeError(f"tensor(): cannot convert {type(data).__name__} to a tensor")
-        array = np.asarray(data, dtype=dtype)
-        if dtype is None and array.dtype == float64:
-            array = array.astype(float32)
-    if array.dtype == object or array.dtype.kind in "USVc":
-        raise TypeError(f"tensor(): unsupported data of dtype {array.dtype}")
+        check_dtype(data.dtype)
+        return np.array(data, dtype=dtype, copy=copy or None)
+    array = _from_python(data, dtype)
+    return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+
+
+def _from_python(data: Any, dtype: np.dtype | None) -> np.ndarray:
+    """An array from Python numbers in (nested) sequences; float64 becomes float32 unless `dtype` says otherwise."""
+    if isinstance(data, (str, bytes)) or not isinstance(data, (int, float, Sequence)):
+        why = " (complex numbers are not supported)" if isinstance(data, complex) else ""
+        raise TypeError(f"tensor(): cannot convert {type(data).__name__} to a tensor{why}")
+    try:
+        array = np.asarray(data)  # inferred first: a requested dtype must not parse strings or truncate objects
+    except ValueError:
+        raise ValueError(f"tensor(): {_ragged(data) or 'invalid nested sequence'}") from None
+    kind = array.dtype.kind
+    if kind == "O" or array.dtype == np.uint64 or (kind == "f" and array.size and np.abs(array).max() >= 2.0**63):
+        array = _big_ints(data, array, dtype)  # ints beyond int64, or things that are not numbers at all
+    check_dtype(array.dtype)
+    if dtype is None and array.dtype == float64:
+        array = array.astype(float32)
     return array
+
+
+def _leaves(data: Any) -> list[Any]:
+    """The non-sequence elements of nested sequences."""
+    out, stack = [], [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Sequence) and not isinstance(x, (str, bytes)):
+            stack.extend(x)
+        else:
+            out.append(x)
+    return out
+
+
+def _big_ints(data: Any, array: np.ndarray, dtype: np.dtype | None) -> np.ndarray:
+    """numpy made object, uint64 or float64 of Python data: reject non-numbers, and big ints in integer data."""
+    leaves = _leaves(data)
+    for x in leaves:
+        if isinstance(x, Tensor):
+            x = x._data
+        if isinstance(x, (np.ndarray, np.generic)):
+            check_dtype(x.dtype)
+        elif not isinstance(x, (int, float)):
+            raise TypeError(f"tensor(): cannot convert an element of type {type(x).__name__} to a tensor")
+    floating = (dtype is not None and dtype.kind == "f") or any(isinstance(x, float) for x in leaves)
+    if not floating:
+        for x in leaves:
+            if isinstance(x, int) and not _INT64.min <= x <= _INT64.max:
+                raise OverflowError(f"tensor(): the integer {x} does not fit in int64")
+        return array
+    return np.asarray(data, dtype=float64) if array.dtype.kind == "O" else array
+
+
+def _ragged(data: Any) -> str | None:
+    """Where nested sequences stop being rectangular, as PyTorch says it ("expected sequence of length 2 at dim 1")."""
+    level, dim = [data], 0
+    while level:
+        nested = [isinstance(x, Sequence) and not isinstance(x, (str, bytes)) for x in level]
+        if not any(nested):
+            return None
+        if not all(nested):
+            return f"ragged nested sequence: dim {dim} mixes numbers and sequences"
+        for x in level:
+            if len(x) != len(level[0]):
+                expected = len(level[0])
+                return f"ragged nested sequence: expected sequence of length {expected} at dim {dim} (got {len(x)})"
+        level = [y for x in level for y in x]
+        dim += 1
+    return None
 
 
 def _check_can_require_grad(array: np.ndarray) -> None:
@@ -86,7 +167,8 @@ class Tensor:
     edges: tuple[Any, ...] = ()  # a leaf is a graph node with no inputs
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
+        plain = isinstance(data, np.ndarray) and dtype is None and data.dtype.kind in _KINDS
+        array = data if plain else as_array(data, dtype)
         if requires_grad:
             _check_can_require_grad(array)
         self._data = array
@@ -210,7 +292,9 @@ class Tensor:
         if self._data.size == 1 and (spec or self._data.ndim == 0):
             return format(self._data.item(), spec)
         if spec:
-            raise TypeError(f"unsupported format string passed to Tensor.__format__ (a tensor of shape {self._data.shape})")
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ (a tensor of shape {self._data.shape})"
+            )
         return str(self)
 
     def __repr__(self) -> str:
@@ -339,7 +423,8 @@ class Tensor:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
             if grad._data.dtype != self._data.dtype:
                 grad = _ops.cast(grad, self._data.dtype)
-            self.grad = grad if self.grad is None else self.grad + grad
+            # a copy (recorded): the same tensor may reach other leaves, and a later backward adds into .grad in place
+            self.grad = _ops.clone(grad) if self.grad is None else self.grad + grad
             return
         if grad.dtype != self._data.dtype:
             grad = grad.astype(self._data.dtype)
@@ -452,7 +537,7 @@ class Tensor:
                 "wrap it in `with autograd.no_grad():`"
             )
         if recording:
-            stamp = tick()
+            now = next_modification()
             old = self.detach()
             old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
             if state.dual is not None:
@@ -462,17 +547,17 @@ class Tensor:
                 new = _ops.cast(new, self._data.dtype)
             if new._data.shape != self._data.shape:
                 raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
-            self._version[0] = stamp  # nodes recorded before this update must not use the old values
+            self._version[0] = now  # nodes recorded before this update must not use the old values
             self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
             self._version = new._version
-            self._version[0] = stamp
+            self._version[0] = now
         else:
             if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
                 state.dual.update_inplace(self, operand, result)
             if not self._data.flags.writeable:
                 self._data = self._data.copy()
             write(self._data)
-            self._version[0] = tick()
+            self._version[0] = next_modification()
         return self
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
@@ -518,6 +603,8 @@ class Tensor:
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = value._data if isinstance(value, Tensor) else value
+        if isinstance(raw, (np.ndarray, np.generic)):
+            check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
 
         def write(data: np.ndarray) -> None:
             try:
@@ -601,6 +688,11 @@ def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ..
         )
 
 
+def data_of(x: Any) -> Any:
+    """The numpy array behind a Tensor; any other value unchanged (a Python number stays weakly typed for numpy)."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 from . import autograd_api as _autograd_api  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
@@ -611,8 +703,8 @@ from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
 
 _METHODS = (
-    "exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul div "
-    "neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
+    "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "
+    "div neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
     "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
     "unsqueeze expand expand_as broadcast_to split chunk"
 ).split()

@@ -18,23 +18,19 @@ import numpy as np
 
 from .grad_mode import no_grad
 from .progress import ProgressBar
-from .tensor import Tensor
-
-
-def _array(x: Any) -> np.ndarray:
-    return x._data if isinstance(x, Tensor) else np.asarray(x)
+from .tensor import Tensor, data_of
 
 
 def count_correct(y_hat: Any, y: Any) -> int:
     """How many predictions match the labels: scores (N, C) by argmax, else predicted labels (N,) directly."""
-    scores, labels = _array(y_hat), _array(y)
+    scores, labels = np.asarray(data_of(y_hat)), np.asarray(data_of(y))
     predicted = scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else scores.reshape(labels.shape)
     return int((predicted.astype(labels.dtype) == labels).sum())
 
 
 def accuracy(y_hat: Any, y: Any) -> float:
     """The fraction of correct predictions: scores (N, C) or predicted labels (N,) against labels (N,)."""
-    n = len(_array(y))
+    n = len(data_of(y))
     return count_correct(y_hat, y) / n if n else 0.0
 
 
@@ -54,7 +50,7 @@ def evaluate_accuracy(net: Callable[[Any], Any], data_iter: Iterable[Any]) -> fl
         with no_grad():
             for X, y in data_iter:
                 correct += count_correct(net(X), y)
-                total += len(_array(y))
+                total += len(data_of(y))
     finally:
         if previous is not None:
             net.train(previous)
@@ -89,7 +85,7 @@ def train_epoch(
     for X, y in train_iter:
         y_hat = net(X)
         batch_loss = loss(y_hat, y)
-        n = len(_array(y))
+        n = len(data_of(y))
         if optimizer:
             updater.zero_grad()
             (batch_loss.mean() if batch_loss.ndim else batch_loss).backward()

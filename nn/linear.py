@@ -18,7 +18,9 @@ from .parameter import Parameter
 
 
 def _check_features(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"Linear: argument '{name}' must be int, not {type(value).__name__}")
+    if value < 0:
         raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
     return int(value)
 

@@ -38,14 +38,24 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of logits (N, C) against class indices (N,) or class probabilities (N, C)."""
+    """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) against class indices (N,) / (N, d1, ...) or class
+    probabilities shaped like the logits; `weight` (C,) per class, targets equal to `ignore_index` skipped."""
 
-    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+    ) -> None:
         super().__init__(reduction=reduction)
-        self.label_smoothing = label_smoothing
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            self.weight,
+            self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
     def extra_repr(self) -> str:
         extras = [super().extra_repr()] + ([f"label_smoothing={self.label_smoothing}"] if self.label_smoothing else [])
@@ -55,8 +65,12 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities (N, C) (e.g. from LogSoftmax) and class indices (N,)."""
 
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return F.nll_loss(input, target, self.reduction)
+        return F.nll_loss(input, target, self.weight, self.ignore_index, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
@@ -69,5 +83,11 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of sigmoid(logits), computed stably from the logits."""
 
+    def __init__(self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__(reduction=reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )

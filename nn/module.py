@@ -9,11 +9,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd.device import check_device, parse_to
-from autograd.function import module_stack
 from autograd.grad_mode import no_grad
-from autograd.tensor import Tensor, to_dtype
+from autograd.grad_mode import state as grad_state
+from autograd.tensor import Tensor
 
 from .parameter import Parameter
+from .utils import zero_grad_
 
 
 class IncompatibleKeys(NamedTuple):
@@ -42,11 +43,12 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        module_stack.append(self)  # what module_scope does, without a context manager's cost on every call
+        modules = grad_state.module_stack  # this thread's; what module_scope does, without a context manager's cost
+        modules.append(self)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            module_stack.pop()
+            modules.pop()
 
     # ---- registration -------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -209,16 +211,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None, or to zeros in place."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-                continue
-            if param.grad.grad_fn is not None:
-                param.grad = param.grad.detach()
-            with no_grad():
-                param.grad.zero_()
+        zero_grad_(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set `requires_grad` on every parameter (False freezes them); returns self."""
@@ -274,9 +267,11 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values into the parameters and buffers; every key and shape is checked before anything changes.
+        """Copy values into the parameters and buffers, all or nothing: every key, shape and dtype is checked, and
+        every value converted to its target's dtype, before anything changes.
 
-        Shape mismatches always raise; missing and unexpected keys raise when `strict`, else are returned.
+        Shape mismatches and values a tensor cannot hold (str, bytes, object, complex arrays) always raise
+        RuntimeError; missing and unexpected keys raise when `strict`, else are returned.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
@@ -290,22 +285,12 @@ class Module:
             errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
         updates = []
         for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            array = value._data if isinstance(value, Tensor) else value
-            if not isinstance(array, (np.ndarray, np.generic)):
-                errors.append(
-                    f'While copying the parameter named "{key}", expected a Tensor or array, got '
-                    f"{type(value).__name__}."
-                )
-            elif np.shape(array) != target.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(np.shape(array))} from checkpoint, "
-                    f"the shape in current model is {tuple(target.shape)}."
-                )
-            else:
-                updates.append((target, array))
+            if key in state_dict:
+                problem, array = _checked_value(key, state_dict[key], target)
+                if problem:
+                    errors.append(problem)
+                else:
+                    updates.append((target, array))
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():
@@ -325,6 +310,25 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([_indent(extra)] if extra else []) + children)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _checked_value(key: str, value: Any, target: Tensor) -> tuple[str | None, np.ndarray | None]:
+    """(what is wrong with `value` as the new value of `target`, None) or (None, value as an array of its dtype)."""
+    array = value._data if isinstance(value, Tensor) else value
+    if not isinstance(array, (np.ndarray, np.generic)):
+        what = type(value).__name__
+        return f'While copying the parameter named "{key}", expected a Tensor or array, got {what}.', None
+    if array.dtype.kind not in "biuf":
+        return (
+            f'While copying the parameter named "{key}", the checkpoint holds dtype {array.dtype}, '
+            "which a tensor cannot hold (bool, integer and float dtypes only)."
+        ), None
+    if np.shape(array) != target.shape:
+        return (
+            f"size mismatch for {key}: copying a param with shape {tuple(np.shape(array))} from checkpoint, "
+            f"the shape in current model is {tuple(target.shape)}."
+        ), None
+    return None, np.asarray(array, dtype=target.dtype)
 
 
 def _indent(text: str) -> str:

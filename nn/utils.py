@@ -1,4 +1,4 @@
-"""Gradient clipping: `clip_grad_norm_` and `clip_grad_value_`, in place on the parameters' `.grad`."""
+"""Gradient utilities, in place on the parameters' `.grad`: `zero_grad_`, `clip_grad_norm_`, `clip_grad_value_`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,24 @@ from autograd.tensor import Tensor
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     return [p.grad for p in params if p.grad is not None]
+
+
+def zero_grad_(parameters: Tensor | Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Reset the gradients of `parameters`: to None (default), or to zeros in place.
+
+    `Module.zero_grad` and `Optimizer.zero_grad` both come here. A gradient recorded in a graph
+    (backward with create_graph=True) is detached before it is zeroed, so the graph is not changed.
+    """
+    for param in [parameters] if isinstance(parameters, Tensor) else parameters:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+            continue
+        if param.grad.grad_fn is not None:
+            param.grad = param.grad.detach()
+        with no_grad():
+            param.grad.zero_()
 
 
 def clip_grad_norm_(

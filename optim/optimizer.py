@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd.grad_mode import enable_grad, no_grad
-from autograd.tensor import Tensor, tick
+from autograd.grad_mode import enable_grad
+from autograd.tensor import Tensor, next_modification
+from nn.utils import zero_grad_
 
 
 class Optimizer:
@@ -56,17 +57,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every optimized parameter: to None (default), or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if p.grad.grad_fn is not None:
-                    p.grad = p.grad.detach()
-                with no_grad():
-                    p.grad.zero_()
+        zero_grad_((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; `closure` (re-evaluating the loss) is called first."""
@@ -74,8 +65,10 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._check_grads()  # before any parameter changes: a bad gradient leaves them all as they were
         states = self.state
-        stamp = tick()  # every updated parameter is changed in place: a backward that saved its old values raises
+        # Every updated parameter is changed in place: a backward that saved its old values raises.
+        now = next_modification()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -83,8 +76,30 @@ class Optimizer:
                     if state is None:
                         state = states[p] = {}
                     self._update(p, p.grad._data, state, group)
-                    p._version[0] = stamp
+                    p._version[0] = now
         return loss
+
+    def _check_grads(self) -> None:
+        """Raise unless every gradient is a floating point tensor of its parameter's shape."""
+        for g, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                grad = p.grad
+                if grad is None:
+                    continue
+                name = f"{p.name!r} " if p.name else ""
+                where = f"parameter {name}(params[{i}] of param group {g}, shape {tuple(p.shape)})"
+                if not isinstance(grad, Tensor):
+                    raise TypeError(f"{type(self).__name__}.step: the gradient of {where} is a {type(grad).__name__}")
+                if grad.shape != p.shape:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: the gradient of {where} has shape {tuple(grad.shape)}; "
+                        "it must have the parameter's shape"
+                    )
+                if grad.dtype.kind != "f":
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: the gradient of {where} has dtype {grad.dtype}; "
+                        "it must be a floating point dtype"
+                    )
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Apply this optimizer's rule to one parameter, in place on `param._data`."""

@@ -9,7 +9,6 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
-from .axpy import axpy
 from .optimizer import Optimizer
 from .validation import check_non_negative
 
@@ -50,6 +49,6 @@ class SGD(Optimizer):
                 buffer = state["momentum_buffer"] = Tensor(grad.copy(order="K"))
             else:
                 buffer._data *= momentum
-                axpy(1.0 - float(group["dampening"]), grad, buffer._data)
+                buffer._data += (1.0 - float(group["dampening"])) * grad
             grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
-        axpy(-float(group["lr"]), grad, p)  # p -= lr * grad, without a temporary as large as p
+        p -= float(group["lr"]) * grad

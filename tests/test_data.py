@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
-import importlib.util
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +32,9 @@ from autograd.data import (
     read_idx,
     text_labels,
 )
+from autograd.data.download import download_file
+from autograd.tensor import Tensor
 
-requires_tensor = pytest.mark.skipif(
-    importlib.util.find_spec("autograd.tensor") is None,
-    reason="autograd/tensor.py (Tensor) is not written yet",
-)
 SHARED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
 FILES = {
     "train-images-idx3-ubyte.gz": "images",
@@ -44,12 +42,6 @@ FILES = {
     "t10k-images-idx3-ubyte.gz": "images",
     "t10k-labels-idx1-ubyte.gz": "labels",
 }
-
-
-def tensor_class() -> type:
-    from autograd.tensor import Tensor
-
-    return Tensor
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:
@@ -115,9 +107,7 @@ def test_tensor_dataset_rejects_scalars_and_nothing():
         TensorDataset(np.float32(1.0))
 
 
-@requires_tensor
 def test_tensor_dataset_wraps_tensors_and_arrays_without_copy():
-    Tensor = tensor_class()
     X = np.arange(12, dtype=np.float32).reshape(6, 2)
     y = np.arange(6, dtype=np.int64)
     dataset = TensorDataset(Tensor(X), y)
@@ -162,7 +152,6 @@ def test_loader_accepts_numpy_int_batch_size():
     assert DataLoader(RangeDataset(5), batch_size=np.int64(2)).batch_size == 2
 
 
-@requires_tensor
 def test_loader_without_shuffle_keeps_order_and_short_last_batch():
     X = np.arange(20, dtype=np.float32).reshape(10, 2)
     y = np.arange(10, dtype=np.int64)
@@ -172,13 +161,11 @@ def test_loader_without_shuffle_keeps_order_and_short_last_batch():
     assert all(b[1]._data.dtype == np.int64 and b[0]._data.dtype == np.float32 for b in batches)
 
 
-@requires_tensor
 def test_loader_drop_last_drops_the_short_batch():
     batches = list(DataLoader(TensorDataset(np.arange(10)), batch_size=4, drop_last=True))
     assert [len(b[0]._data) for b in batches] == [4, 4]
 
 
-@requires_tensor
 @settings(max_examples=60, deadline=None)
 @given(
     n=st.integers(0, 60),
@@ -206,7 +193,6 @@ def epoch_order(loader: DataLoader) -> list[int]:
     return [int(i) for batch in loader for i in batch[0]._data]
 
 
-@requires_tensor
 def test_loader_seed_reshuffles_each_epoch_deterministically():
     dataset = TensorDataset(np.arange(50))
     first, second = DataLoader(dataset, 8, shuffle=True, seed=3), DataLoader(dataset, 8, shuffle=True, seed=3)
@@ -216,7 +202,6 @@ def test_loader_seed_reshuffles_each_epoch_deterministically():
     assert epochs[0] != list(range(50))
 
 
-@requires_tensor
 def test_loader_without_seed_draws_from_library_generator():
     dataset = TensorDataset(np.arange(50))
     ag_random.manual_seed(11)
@@ -226,7 +211,6 @@ def test_loader_without_seed_draws_from_library_generator():
     assert first != list(range(50))
 
 
-@requires_tensor
 def test_loader_fetches_tensor_dataset_batches_in_one_indexing():
     class CountingDataset(TensorDataset):
         calls = 0
@@ -241,9 +225,7 @@ def test_loader_fetches_tensor_dataset_batches_in_one_indexing():
     assert CountingDataset.calls == 10
 
 
-@requires_tensor
 def test_loader_collates_generic_dataset_by_stacking():
-    Tensor = tensor_class()
     x, y = next(iter(DataLoader(RangeDataset(5), batch_size=4)))
     assert isinstance(x, Tensor) and isinstance(y, Tensor)
     np.testing.assert_array_equal(x._data, [[0, 0], [1, -1], [2, -2], [3, -3]])
@@ -252,7 +234,6 @@ def test_loader_collates_generic_dataset_by_stacking():
     assert y._data.dtype == np.int64
 
 
-@requires_tensor
 def test_loader_collates_dicts_and_rejects_ragged_samples():
     class DictDataset(Dataset):
         def __getitem__(self, index):
@@ -281,7 +262,6 @@ def test_load_fashion_mnist_reads_images_and_labels(tmp_path):
     assert test_images.shape == (5, 1, 28, 28) and test_labels.shape == (5,)
 
 
-@requires_tensor
 def test_fashion_mnist_dataset_batches(tmp_path):
     dataset = FashionMNIST(write_files(tmp_path, fake_fashion_files()), train=False)
     assert len(dataset) == 5 and dataset.images.shape == (5, 1, 28, 28) and dataset.labels.dtype == np.int64
@@ -367,9 +347,8 @@ def test_text_labels_names_classes():
     assert text_labels([]) == []
 
 
-@requires_tensor
 def test_text_labels_accepts_tensors_and_rejects_bad_labels():
-    assert text_labels(tensor_class()(np.array([[5, 6]]))) == ["sandal", "shirt"]
+    assert text_labels(Tensor(np.array([[5, 6]]))) == ["sandal", "shirt"]
     for bad in ([10], [-1], [1.5]):
         with pytest.raises(ValueError, match="labels in 0..9"):
             text_labels(bad)
@@ -493,6 +472,85 @@ def test_download_rejects_missing_or_malformed_checksums(tmp_path, mirror):
     checksums["t10k-labels-idx1-ubyte.gz"] = "xyz"
     with pytest.raises(ValueError, match="not a hex md5, sha1 or sha256"):
         download_fashion_mnist(tmp_path, mirror=mirror.url, checksums=checksums)
+
+
+class SlowServer:
+    """An HTTP server on 127.0.0.1 that misbehaves in time: "trickle" sends its body a byte at a time, "stall" sends
+    headers and then nothing, "slow-headers" sends its status line a byte at a time. Each reply gives up after
+    `limit` seconds, or as soon as the client hangs up, so the server never outlives its test."""
+
+    def __init__(self, limit: float = 10.0) -> None:
+        stop = self.stop = threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                kind = self.path.rsplit("/", 1)[-1]
+                try:
+                    if kind == "slow-headers":
+                        for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n":
+                            self.wfile.write(bytes([byte]))
+                            if stop.wait(0.05):
+                                return
+                        return
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    while not stop.wait(0.05):
+                        if kind == "trickle":
+                            self.wfile.write(b"x")
+                except OSError:  # the client hung up, as it should once its deadline passed
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.timer = threading.Timer(limit, stop.set)
+
+
+@pytest.fixture
+def slow_server():
+    server = SlowServer()
+    server.thread.start()
+    server.timer.start()
+    yield server
+    server.stop.set()
+    server.timer.cancel()
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.mark.parametrize("kind", ["trickle", "stall", "slow-headers"])
+def test_download_deadline_bounds_the_whole_transfer(tmp_path, slow_server, kind):
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=rf"download of {slow_server.url}{kind} timed out") as info:
+        download_file(slow_server.url + kind, tmp_path / "file", "0" * 32, timeout=0.5)
+    elapsed = time.monotonic() - start
+    assert 0.4 < elapsed < 3.0
+    if kind == "trickle":  # every read gets a byte well within 0.5 s: only the deadline for the whole ends it
+        assert "the whole transfer took longer than timeout=0.5 s" in str(info.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_fashion_mnist_passes_its_timeout_to_the_download(tmp_path, slow_server):
+    checksums = dict.fromkeys(FILES, "0" * 32)
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="timed out"):
+        FashionMNIST(tmp_path, download=True, mirror=slow_server.url + "trickle", checksums=checksums, timeout=0.3)
+    assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_downloaded_files_get_the_mode_open_gives(tmp_path, mirror):
+    old = os.umask(0o027)
+    try:
+        download_fashion_mnist(tmp_path, mirror=mirror.url, checksums=md5s(mirror.contents))
+    finally:
+        os.umask(old)
+    assert {os.stat(tmp_path / name).st_mode & 0o777 for name in FILES} == {0o640}
 
 
 # ---------------------------------------------------------------- generated data sets

@@ -585,7 +585,8 @@ def test_cross_entropy_unbatched_input():
         (np.zeros((2, 3)), np.array([-1, 0]), IndexError, "target -1 is out of bounds"),
         (np.zeros((2, 3)), np.array([0, 1, 2]), ValueError, r"expected target of shape \(2,\)"),
         (np.zeros((2, 3)), np.zeros((2, 2)), ValueError, "class-probability target of shape"),
-        (np.zeros((2, 3, 4)), np.zeros((2, 4), dtype=int), ValueError, r"expected input of shape \(C,\) or \(N, C\)"),
+        (np.zeros(()), np.zeros((), dtype=int), ValueError, r"expected input of shape \(C,\), \(N, C\)"),
+        (np.zeros((2, 3, 4)), np.zeros((2, 3), dtype=int), ValueError, r"expected target of shape \(2, 4\)"),
     ],
 )
 def test_cross_entropy_errors(logits, target, error, message):
@@ -606,8 +607,8 @@ def test_nll_loss_of_log_softmax_is_cross_entropy(reduction):
     x = t64(logits, requires_grad=True)
     target = autograd.tensor(labels)
     nll = nn.NLLLoss(reduction=reduction)(nn.LogSoftmax(dim=1)(x), target)
-    np.testing.assert_allclose(nll._data, F.cross_entropy(x, target, reduction)._data, rtol=1e-12)
-    assert gradcheck(lambda z: F.nll_loss(z, target, reduction), (x,))
+    np.testing.assert_allclose(nll._data, F.cross_entropy(x, target, reduction=reduction)._data, rtol=1e-12)
+    assert gradcheck(lambda z: F.nll_loss(z, target, reduction=reduction), (x,))
     assert F.nll_loss(t64([0.5, -1.0]), autograd.tensor(1)).item() == 1.0
 
 

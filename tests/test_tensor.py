@@ -187,6 +187,8 @@ def test_dtype_conversions():
     assert t.to(autograd.float64).dtype == np.float64
     assert t.to(dtype=autograd.float64).dtype == np.float64
     assert t.to("cpu") is t
+    assert t.to("cpu", autograd.float64).dtype == np.float64
+    assert t.to(None) is t
     assert t.type(autograd.float64).dtype == np.float64
     assert t.type() == "autograd.float32"
     assert t.double().dtype == np.float64

@@ -148,16 +148,20 @@ def test_xor_is_learned_by_a_2_2_1_mlp():
     np.testing.assert_array_equal(net(inputs)._data[:, 0] > 0, y == 1)
 
 
-def test_demo_learns_the_spirals(capsys):
-    assert demo.main([]) == 0
+def test_demo_learns_the_spirals_and_a_character_model(capsys):
+    assert demo.main(["--text-epochs", "20"]) == 0
     out = capsys.readouterr().out
     match = re.search(r"train accuracy (\d\.\d+)", out)
     assert match and float(match.group(1)) >= 0.95
     assert "--fashion-mnist DIR" in out
+    perplexity = re.search(r"The Time Machine, \d+ epochs: perplexity (\d+\.\d)", out)
+    assert perplexity and float(perplexity.group(1)) < 14  # a uniform guess over 28 characters scores 28
+    assert "'time traveller" in out
 
 
 def test_demo_reports_a_missing_data_directory(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(demo, "spiral", lambda seed: 1.0)
+    monkeypatch.setattr(demo, "char_language_model", lambda seed, epochs: (1.0, "time traveller"))
     assert demo.main(["--fashion-mnist", str(tmp_path / "nowhere")]) == 2
     assert "Fashion-MNIST" in capsys.readouterr().err
     with pytest.raises(SystemExit):

@@ -547,3 +547,54 @@ def test_read_only_folder_raises_permission_error(tmp_path):
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+# ---- labels are drawn as written, whatever they hold ----------------------------------------------------------------
+def _svg_texts(svg: bytes) -> list[str]:
+    return [el.text or "" for el in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("op", ["<b>", "a&b", "x>y<z", 'say "hi"', "back\\", "&lt;"])
+def test_operation_names_are_escaped(op):
+    a, b = Scalar(2.0), Scalar(3.0)
+    c = a * b
+    c._op = op
+    assert op in _svg_texts(viz.pipe(c, "svg", renderer="graphviz-pure"))
+
+
+def test_module_class_names_and_tensor_names_are_escaped_and_taken_through_str():
+    import nn
+
+    cls = type("Odd<&>\\", (nn.Linear,), {})
+    net = cls(2, 2)
+    x = autograd.ones(1, 2)
+    x.name = 7
+    drawing = viz.draw(net(x).sum(), model=net)
+    texts = _svg_texts(viz.pipe(drawing, renderer="graphviz-pure"))
+    assert "Odd<&>\\" in texts and "7" in texts
+
+
+def test_a_renderer_that_hangs_times_out_suggesting_max_nodes(tmp_path, monkeypatch):
+    program = tmp_path / "slow-dot"
+    program.write_text("#!/bin/sh\nsleep 30\n")
+    program.chmod(0o755)
+    monkeypatch.setattr(
+        renderer_module, "find_renderer", lambda name=None: renderer_module.Renderer("dot", str(program))
+    )
+    with pytest.raises(viz.RenderError, match="max_nodes"):
+        viz.pipe(autograd.ones(2, requires_grad=True).sum(), "svg", timeout=0.5)
+
+
+def test_a_graph_whose_backward_freed_it_draws_the_same_structure_and_says_so():
+    w = autograd.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    x = autograd.tensor([[1.0, 2.0]])
+    h = (x @ w).relu()
+    out = (h * h).sum() + h.sum()  # h feeds two operations: drawn once
+    before_nodes, before_edges, _ = dot_graph(viz.draw(out).source)
+    out.backward()
+    del h
+    after_nodes, after_edges, _ = dot_graph(viz.draw(out).source)
+    assert len(after_nodes) == len(before_nodes) and len(after_edges) == len(before_edges)
+    texts = [line for lines in after_nodes.values() for line in lines]
+    assert "(freed by backward)" in texts
+    assert ["[[1, -2]", "[0.5, 3]]", "grad [[5, 9]", "[10, 18]]"] in list(after_nodes.values())  # x^T (2h + 1)

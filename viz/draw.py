@@ -31,8 +31,8 @@ from .clusters import Clusters
 from .colors import DEFAULT_RANGE, grad_color, scale_position
 from .drawing import Drawing
 from .flow import Flow, backward_flow, magnitude, stored_grad
-from .graph import CONST, INPUT, INTERMEDIATE, LEAF, OUTPUT, PARAM, Folded, Graph, Op, Value, build, fold
-from .labels import GRAD_COLOR, array_lines, flow_text, grad_lines, html_label, meta, number
+from .graph import CONST, INPUT, INTERMEDIATE, LEAF, OUTPUT, PARAM, Folded, Freed, Graph, Op, Value, build, fold
+from .labels import GRAD_COLOR, array_lines, dot_text, flow_text, grad_lines, html_label, meta, number
 
 KIND_STYLES = {
     OUTPUT: {"color": "#6d28d9", "fillcolor": "#ede9fe", "penwidth": "2.5"},
@@ -156,17 +156,22 @@ class _Painter:
         title = _title(obj)
         if title is None and self.groups is not None:
             title = self.groups.parameter_name(obj)
-        data = obj._data if isinstance(obj, Tensor) else obj.data
-        lines = array_lines(data, self.digits) if self.values else []
-        small = [meta(data)] if isinstance(obj, Tensor) and not (self.values or title) else []
+        if isinstance(obj, Freed):  # backward let go of it: where it came from is known, its values are gone
+            description = f"[{', '.join(str(n) for n in obj.shape)}]"
+            lines = ["(freed by backward)"] if self.values else []
+        else:
+            data = obj._data if isinstance(obj, Tensor) else obj.data
+            description = None if isinstance(obj, Scalar) else meta(data)
+            lines = array_lines(data, self.digits) if self.values else []
+        small = [description] if description and not (self.values or title) else []
         grad = self.grad(value)
         grad_text = grad_lines(grad, self.digits) if self.grads and grad is not None else []
         attrs = dict(KIND_STYLES[value.kind])
         if self.color_by_grad and grad is not None:
             attrs["fillcolor"] = grad_color(magnitude(grad), *self.grad_range)
-        kind = value.kind if isinstance(obj, Scalar) else f"{value.kind}, {meta(data)}"
+        kind = f"{value.kind}, {description}" if description else value.kind
         attrs["label"] = html_label(title, lines, grad_text, small, "#111827" if self.color_by_grad else GRAD_COLOR)
-        attrs["tooltip"] = f"{title}: {kind}" if title else kind
+        attrs["tooltip"] = dot_text(f"{title}: {kind}" if title else kind)
         return attrs
 
     def op(self, op: Op) -> dict[str, str]:
@@ -174,20 +179,21 @@ class _Painter:
         where = f" in {self.groups.module_label(op.module)}" if self.groups is not None and op.module else ""
         what = op.name if isinstance(op.key, Scalar) else type(op.key).__name__
         return {
-            "label": op.name,
+            "label": dot_text(op.name),
             "shape": "circle" if short else "ellipse",
             "style": "filled",
             "fillcolor": "#fffbeb",
             "color": "#92400e",
             "fontsize": "16" if short else "12",
             "margin": "0.02" if short else "0.06,0.02",
-            "tooltip": f"{what}{where}",
+            "tooltip": dot_text(f"{what}{where}"),
         }
 
 
 def _title(obj: Any) -> str | None:
-    """A value's own name: `Tensor.name` or `Scalar.label` (None when it has none)."""
-    return (obj.label if isinstance(obj, Scalar) else obj.name) or None
+    """A value's own name, as text: `Tensor.name` or `Scalar.label` (None when it has none)."""
+    name = obj.label if isinstance(obj, Scalar) else obj.name
+    return None if name is None or name == "" else str(name)
 
 
 def _interleave(graph: Graph) -> list[Value | Op]:
@@ -215,7 +221,7 @@ def _cluster_for(dot: Drawing, subgraphs: dict[tuple[Any, ...], Any], groups: Cl
             subgraphs[key] = Drawing(
                 name=f"cluster_{len(subgraphs)}",
                 graph_attr={
-                    "label": groups.label(key[-1]),
+                    "label": dot_text(groups.label(key[-1])),
                     "style": "rounded,filled",
                     "color": "#94a3b8",
                     "fillcolor": CLUSTER_FILLS[min(depth - 1, len(CLUSTER_FILLS) - 1)],
@@ -229,11 +235,13 @@ def _cluster_for(dot: Drawing, subgraphs: dict[tuple[Any, ...], Any], groups: Cl
 
 
 def _constant_text(obj: Any, digits: int) -> str:
+    if isinstance(obj, Freed):
+        return "(freed)"
     array = np.asarray(obj) if isinstance(obj, (int, float, np.ndarray, np.generic)) else None
     if array is None or array.dtype.kind not in "biuf":
         text = repr(obj)
-        return text if len(text) <= 30 else text[:29] + "…"
-    return "\n".join(array_lines(array, digits))
+        return dot_text(text if len(text) <= 30 else text[:29] + "…")
+    return dot_text("\n".join(array_lines(array, digits)))
 
 
 def _draw_folded(dot: Drawing, folded: Folded) -> None:

@@ -72,12 +72,13 @@ def _backward(op: Op, grad: Any) -> list[Any]:
     if fn.saved is None:
         raise RuntimeError(FREED)
     result = []
-    for x, edge, g in zip(fn.inputs, fn.edges, fn.backward(grad)):
+    shapes = fn.input_shapes if fn.inputs is None else [getattr(x, "shape", None) for x in fn.inputs]
+    for shape, edge, g in zip(shapes, fn.edges, fn.backward(grad)):
         if edge is None or g is None:
             result.append(None)
             continue
         g = np.array(g._data if isinstance(g, Tensor) else g)
-        result.append(sum_to_shape(g, x._data.shape) if g.shape != x._data.shape else g)
+        result.append(sum_to_shape(g, shape) if g.shape != shape else g)
     return result
 
 

@@ -11,6 +11,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd.function import Function
 from autograd.scalar import Scalar
 from autograd.tensor import Tensor
 
@@ -70,9 +71,31 @@ class Graph:
     folded: Folded | None = None
 
 
+@dataclass(frozen=True)
+class Freed:
+    """An input that a backward let go of: the operation that produced it (None: not on a gradient path), shape."""
+
+    grad_fn: Any
+    shape: tuple[int, ...] | None
+    name = None
+    grad = None
+    requires_grad = True
+
+
+def freed_inputs(fn: Function) -> list[Any]:
+    """What is left of a node's inputs once its backward let go of them: leaves (its edges) and `Freed` markers."""
+    return [edge if isinstance(edge, Tensor) else Freed(edge, shape) for edge, shape in zip(fn.edges, fn.input_shapes)]
+
+
 def is_graph_value(obj: Any) -> bool:
-    """Whether `obj` can be drawn: a Tensor or a Scalar."""
-    return isinstance(obj, (Tensor, Scalar))
+    """Whether `obj` can be drawn: a Tensor or a Scalar, or a freed input with a producer."""
+    return isinstance(obj, (Tensor, Scalar)) or isinstance(obj, Freed) and obj.grad_fn is not None
+
+
+def _key(obj: Any) -> int:
+    """One key per value: a tensor with a producer by that producer, which a freed input still names."""
+    fn = getattr(obj, "grad_fn", None)
+    return id(obj) if fn is None else id(fn)
 
 
 def build(root: Tensor | Scalar) -> Graph:
@@ -100,20 +123,22 @@ class _Walker:
         self.constants = 0
 
     def value(self, obj: Any, kind: str | None = None) -> Value:
-        node = self.values.get(id(obj))
+        key = _key(obj)
+        node = self.values.get(key)
         if node is None:
             node = Value(f"v{len(self.values)}", obj, kind or _kind(obj))
-            self.values[id(obj)] = node
+            self.values[key] = node
         return node
 
     def expand(self, obj: Tensor | Scalar, stack: list[Any]) -> None:
         """Add the operation that produced `obj` and its inputs; push inputs that have producers."""
-        out = self.values[id(obj)]
-        if isinstance(obj, Tensor):
+        out = self.values[_key(obj)]
+        if not isinstance(obj, Scalar):
             fn = obj.grad_fn
             if fn is None:
                 return
-            inputs, name, module = fn.inputs, _op_name(type(fn).__name__), fn.module
+            inputs = fn.inputs if fn.inputs is not None else freed_inputs(fn)
+            name, module = _op_name(type(fn).__name__), fn.module
         else:
             if not obj.edges:
                 return
@@ -128,7 +153,7 @@ class _Walker:
             return
         for i, x in enumerate(inputs):
             if is_graph_value(x):
-                seen = id(x) in self.values
+                seen = _key(x) in self.values
                 node = self.value(x)
                 if not seen:
                     stack.append(x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import graphviz
 import numpy as np
 
 SMALL = 6  # arrays with at most this many elements (and at most 2 dimensions) are written out in full
@@ -62,6 +63,11 @@ def flow_text(grad: Any, digits: int = 4) -> str:
     if array.ndim <= 1 and array.size <= SMALL:
         return " ".join(array_lines(array, digits))
     return f"mean |g| {number(np.mean(np.abs(array)), 3)}"
+
+
+def dot_text(text: Any) -> str:
+    """Any text as a DOT string drawn as written: never read as HTML, `&`, backslashes and quotes escaped."""
+    return graphviz.nohtml(str(text).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"'))
 
 
 def html_label(

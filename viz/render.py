@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from autograd.files import atomic_write
+
 from .draw import draw
-from .renderer import run
+from .renderer import TIMEOUT, run
 
 
-def pipe(drawing: Any, format: str = "svg", *, renderer: str | None = None, **options: Any) -> bytes:
-    """The drawing's bytes in `format` ("svg", "png", ...); "dot" or "gv" is the DOT source, needing no renderer."""
+def pipe(
+    drawing: Any, format: str = "svg", *, renderer: str | None = None, timeout: float | None = TIMEOUT, **options: Any
+) -> bytes:
+    """The drawing's bytes in `format` ("svg", "png", ...); "dot" or "gv" is the DOT source, needing no renderer.
+
+    The renderer may take `timeout` seconds (None: no limit); a larger drawing raises RenderError.
+    """
     source = _source(drawing, options)
     if format in ("dot", "gv"):
         return source.encode("utf-8")
-    return run(source, format, renderer)
+    return run(source, format, renderer, timeout)
 
 
 def render(
@@ -27,12 +33,15 @@ def render(
     format: str | None = None,
     *,
     renderer: str | None = None,
+    timeout: float | None = TIMEOUT,
     **options: Any,
 ) -> Path:
     """Write the drawing to `path` (format from its suffix, else SVG); on failure no file is left behind."""
     path = Path(path)
-    data = pipe(drawing, format or path.suffix.lstrip(".").lower() or "svg", renderer=renderer, **options)
-    write_atomic(path, data)
+    format = format or path.suffix.lstrip(".").lower() or "svg"
+    data = pipe(drawing, format, renderer=renderer, timeout=timeout, **options)
+    with atomic_write(path, "the drawing") as stream:
+        stream.write(data)
     return path
 
 
@@ -42,22 +51,3 @@ def _source(drawing: Any, options: dict[str, Any]) -> str:
             raise TypeError(f"drawing options ({', '.join(options)}) apply when drawing a Tensor or Scalar")
         return drawing.source
     return draw(drawing, **options).source
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path` in one step."""
-    temporary = None
-    try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as f:
-            temporary = f.name
-            f.write(data)
-        os.replace(temporary, path)
-    except OSError as err:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
-        reason = err.strerror or str(err)
-        if not path.parent.is_dir():
-            reason = f"the folder {path.parent} does not exist"
-        elif path.is_dir():
-            reason = "it is a folder"
-        raise type(err)(err.errno, f"cannot write the drawing to {path}: {reason}") from err

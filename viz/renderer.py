@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RENDERERS = ("dot", "graphviz-pure")
+TIMEOUT = 60.0  # seconds a renderer may take before the drawing is given up as too large
 INSTALL = (
     "install the graphviz-pure package (pip install graphviz-pure), which draws without a system Graphviz, "
     "or Graphviz itself so that `dot` is on PATH (apt-get install graphviz, brew install graphviz, "
@@ -63,13 +64,22 @@ def _which(program: str) -> str | None:
     return None
 
 
-def run(source: str, format: str = "svg", renderer: str | None = None) -> bytes:
-    """Draw DOT `source` in `format` ("svg", "png", ...) with the chosen renderer; the drawing's bytes."""
+def run(source: str, format: str = "svg", renderer: str | None = None, timeout: float | None = TIMEOUT) -> bytes:
+    """Draw DOT `source` in `format` ("svg", "png", ...) with the chosen renderer; the drawing's bytes.
+
+    RenderError when the renderer fails or takes longer than `timeout` seconds (None: no limit).
+    """
     if not re.fullmatch(r"[A-Za-z0-9_.:-]+", format):
         raise ValueError(f"invalid output format {format!r}")
     program = find_renderer(renderer)
+    command = [program.path, f"-T{format}"]
     try:
-        done = subprocess.run([program.path, f"-T{format}"], input=source.encode("utf-8"), capture_output=True)
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{program.name} did not finish drawing {format} within {timeout} s ({source.count('->')} edges): draw "
+            "fewer nodes with max_nodes (viz.draw(y, max_nodes=50)), or pass a longer timeout"
+        ) from None
     except OSError as err:
         raise RenderError(f"could not run {program.name} ({program.path}): {err}") from err
     if done.returncode != 0 or not done.stdout:

@@ -10,7 +10,8 @@ import numpy as np
 
 from autograd.data.download import download_file
 from autograd.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
-from autograd.data.loader import TensorDataset, _as_array
+from autograd.data.loader import TensorDataset
+from autograd.tensor import data_of
 
 FASHION_MNIST_MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_MNIST_MD5 = {
@@ -74,7 +75,8 @@ def download_fashion_mnist(
     checksums: Mapping[str, str] = FASHION_MNIST_MD5,
     timeout: float = 60.0,
 ) -> None:
-    """Fetch into `root` each Fashion-MNIST file that is absent or unreadable, verifying its checksum."""
+    """Fetch into `root` each Fashion-MNIST file that is absent or unreadable, verifying its checksum; `timeout`
+    (seconds) bounds each file's whole transfer."""
     root = os.fspath(root)
     for name in FASHION_MNIST_MD5:
         if name not in checksums:
@@ -92,11 +94,15 @@ def load_fashion_mnist(
     *,
     mirror: str = FASHION_MNIST_MIRROR,
     checksums: Mapping[str, str] = FASHION_MNIST_MD5,
+    timeout: float = 60.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Images float32 (N, 1, 28, 28) scaled to [0, 1] and labels int64 (N,) of the train or test split."""
+    """Images float32 (N, 1, 28, 28) scaled to [0, 1] and labels int64 (N,) of the train or test split.
+
+    With `download=True`, missing files are fetched first, each transfer within `timeout` seconds.
+    """
     root = os.fspath(root)
     if download:
-        download_fashion_mnist(root, mirror=mirror, checksums=checksums)
+        download_fashion_mnist(root, mirror=mirror, checksums=checksums, timeout=timeout)
     images_name, labels_name = _SPLITS[bool(train)]
     for name in (images_name, labels_name):
         if not os.path.isfile(os.path.join(root, name)):
@@ -126,8 +132,9 @@ class FashionMNIST(TensorDataset):
         *,
         mirror: str = FASHION_MNIST_MIRROR,
         checksums: Mapping[str, str] = FASHION_MNIST_MD5,
+        timeout: float = 60.0,
     ) -> None:
-        images, labels = load_fashion_mnist(root, train, download, mirror=mirror, checksums=checksums)
+        images, labels = load_fashion_mnist(root, train, download, mirror=mirror, checksums=checksums, timeout=timeout)
         super().__init__(images, labels)
         self.root = os.fspath(root)
         self.train = bool(train)
@@ -145,7 +152,7 @@ class FashionMNIST(TensorDataset):
 
 def text_labels(indices: Iterable[Any] | Any) -> list[str]:
     """The Fashion-MNIST class names of integer labels (int, sequence, array or Tensor), as a flat list."""
-    values = _as_array(list(indices) if isinstance(indices, Iterator) else indices).ravel()
+    values = np.asarray(data_of(list(indices) if isinstance(indices, Iterator) else indices)).ravel()
     integral = np.array_equal(values, np.round(values))
     if values.size and (not integral or values.min() < 0 or values.max() > 9):
         raise ValueError(f"text_labels expects integer labels in 0..9, got {values.tolist()}")

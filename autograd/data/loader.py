@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import abc
 import numbers
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd import random as _random
-
-
-def _tensor_type() -> type:
-    """The library's Tensor class, imported on first use."""
-    from autograd.tensor import Tensor
-
-    return Tensor
-
-
-def _as_array(value: Any) -> np.ndarray:
-    """The numpy array behind a Tensor, or `value` as an array (no copy where possible)."""
-    if isinstance(value, np.ndarray):
-        return value
-    tensor_module = sys.modules.get("autograd.tensor")
-    if tensor_module is not None and isinstance(value, tensor_module.Tensor):
-        return value._data
-    return np.asarray(value)
+from autograd.tensor import Tensor, data_of
 
 
 class Dataset(abc.ABC):
@@ -48,7 +31,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor or array")
-        arrays = tuple(_as_array(t) for t in tensors)
+        arrays = tuple(np.asarray(data_of(t)) for t in tensors)
         for array in arrays:
             if array.ndim == 0:
                 raise ValueError(f"TensorDataset needs arrays with a first dimension, got a scalar {array!r}")
@@ -59,8 +42,7 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index: Any) -> tuple:
         """Tensors a[index] for each array; `index` may be an int, a slice or an index array."""
-        tensor = _tensor_type()
-        return tuple(tensor(np.asarray(array[index])) for array in self.arrays)
+        return tuple(Tensor(np.asarray(array[index])) for array in self.arrays)
 
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
@@ -79,7 +61,6 @@ def _check_batch_size(batch_size: Any) -> int:
 def collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into one batch: Tensors/arrays/numbers become a Tensor of shape (B, ...)."""
     first = samples[0]
-    tensor = _tensor_type()
     if isinstance(first, (str, bytes)):
         return list(samples)
     if isinstance(first, Mapping):
@@ -89,9 +70,9 @@ def collate(samples: Sequence[Any]) -> Any:
             lengths = sorted({len(sample) for sample in samples})
             raise ValueError(f"collate needs samples with the same number of fields, got lengths {lengths}")
         return tuple(collate(list(field)) for field in zip(*samples, strict=True))
-    arrays = [_as_array(sample) for sample in samples]
+    arrays = [np.asarray(data_of(sample)) for sample in samples]
     try:
-        return tensor(np.stack(arrays))
+        return Tensor(np.stack(arrays))
     except ValueError as error:
         shapes = sorted({array.shape for array in arrays})
         raise ValueError(f"collate cannot stack samples of different shapes {shapes}") from error

@@ -27,10 +27,12 @@ from .arithmetic import (
     square,
     sub,
 )
+from .conv import conv1d, conv2d
 from .elementwise import (
     abs,
     clamp,
     cos,
+    cosh,
     exp,
     leaky_relu,
     log,
@@ -39,11 +41,23 @@ from .elementwise import (
     relu,
     sigmoid,
     sin,
+    sinh,
     sqrt,
     tanh,
     where,
 )
 from .linalg import dot, matmul, mm, mv
+from .normalization import batch_norm, layer_norm
+from .pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from .reduce import all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, norm, std, sum, var
 from .shape import (
     broadcast_to,
@@ -85,6 +99,8 @@ UFUNCS = {
     np.absolute: abs,
     np.sin: sin,
     np.cos: cos,
+    np.sinh: sinh,
+    np.cosh: cosh,
     np.tanh: tanh,
     np.square: square,
     np.maximum: maximum,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import OUTPUT, Function
 from ..tensor import Tensor
 from .shape import normalize_dim
 
 
 class Softmax(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x, axis):
         self.axis = axis
@@ -29,12 +29,13 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x, axis):
         self.axis = axis
         shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        # the sum is at least 1 (the max's own term) unless x is empty, when there is nothing to normalise
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if x.size else shifted
         self.saved = (out,)
         return out
 
@@ -48,6 +49,8 @@ class LogSoftmax(Function):
 
 
 def _axis(x: Tensor, dim: int | None, op: str) -> int:
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} tensors; convert with .float() first")
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
     return normalize_dim(dim, x.ndim, op)

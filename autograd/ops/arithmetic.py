@@ -8,11 +8,13 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from ..grad_mode import state
-from ..tensor import Tensor
+from ..promotion import DEFAULT_INT, binary_operands, division_operands
+from ..tensor import Tensor, data_of
 
 
 class Add(Function):
     def forward(self, a, b):
+        a, b = binary_operands(a, b)
         return a + b
 
     def backward(self, g):
@@ -24,7 +26,14 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, a, b):
-        return a - b
+        a, b = binary_operands(a, b)
+        try:
+            return a - b
+        except TypeError:  # numpy has no bool - bool
+            raise RuntimeError(
+                "sub: subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                "`logical_xor()` operator instead."
+            ) from None
 
     def backward(self, g):
         return g, -g
@@ -34,13 +43,17 @@ class Sub(Function):
 
 
 class Mul(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
+        a, b = binary_operands(a, b)
         self.saved = (a, b)
         return a * b
 
     def backward(self, g):
         a, b = self.saved
-        return (g * b if self.needs_grad(0) else None), (g * a if self.needs_grad(1) else None)
+        edges = self.edges
+        return (g * b if edges[0] is not None else None), (g * a if edges[1] is not None else None)
 
     def jvp(self, ta, tb):
         a, b = self.saved
@@ -48,14 +61,17 @@ class Mul(Function):
 
 
 class Div(Function):
+    saves = (0, 1)
+
     def forward(self, a, b):
+        a, b = division_operands(a, b)
         self.saved = (a, b)
         return a / b
 
     def backward(self, g):
         a, b = self.saved
         ga = g / b
-        return ga, (-ga * a / b if self.needs_grad(1) else None)
+        return ga, (-ga * a / b if self.edges[1] is not None else None)
 
     def jvp(self, ta, tb):
         a, b = self.saved
@@ -64,6 +80,11 @@ class Div(Function):
 
 class Neg(Function):
     def forward(self, a):
+        if a.dtype == bool:
+            raise RuntimeError(
+                "neg: negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead."
+            )
         return -a
 
     def backward(self, g):
@@ -74,7 +95,17 @@ class Neg(Function):
 
 
 class Pow(Function):
+    """a ** b; d/da is b a^(b-1), taken as 0 where b == 0 (also at a == 0, as PyTorch), d/db is a^b log a."""
+
+    saves = (0, 1)
+
     def forward(self, a, b):
+        a, b = binary_operands(a, b)
+        if a.__class__ is np.ndarray and a.dtype == bool:
+            if b.__class__ is np.ndarray and b.dtype.kind == "b":
+                raise NotImplementedError('pow: "pow" not implemented for bool base and exponent tensors')
+            if b.__class__ is int:  # numpy gives bool ** 2 as int8; PyTorch (and numpy's bool + 2) as int64
+                a = a.astype(DEFAULT_INT)
         self.saved = (a, b)
         return a**b
 
@@ -82,7 +113,7 @@ class Pow(Function):
         a, b = self.saved
         if not hasattr(a, "dtype"):  # a Python number base (2 ** x): work in the exponent's dtype
             a = np.asarray(a, dtype=b.dtype)
-        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
+        ga = g * b * a ** _exponent_less_one(a, b) if self.needs_grad(0) else None
         gb = None
         if self.needs_grad(1):
             # d(a^b)/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention); bools keep a's dtype
@@ -92,12 +123,19 @@ class Pow(Function):
 
     def jvp(self, ta, tb):
         a, b = self.saved
-        da = ta * b * a ** (b - 1) if ta is not None else None
+        da = ta * b * a ** _exponent_less_one(a, b) if ta is not None else None
         db = None
         if tb is not None:
             positive = a != 0
             db = tb * a**b * np.log(a + (1 - positive)) * positive
         return add_tangents(da, db)
+
+
+def _exponent_less_one(a: Any, b: Any) -> Any:
+    """b - 1, except b (0) where a == b == 0: there b a^(b-1) is 0 * inf, and the gradient is 0, as in PyTorch."""
+    if not hasattr(b, "dtype"):  # a Python exponent
+        return b if b == 0 else b - 1
+    return b - 1 + ((a == 0) & (b == 0))
 
 
 class Cast(Function):
@@ -107,7 +145,7 @@ class Cast(Function):
         return a.astype(dtype)
 
     def backward(self, g):
-        return (Cast.call(g, dtype=self.input_dtype),)
+        return (Cast.apply_or_run(g, dtype=self.input_dtype),)
 
     def jvp(self, t):
         return t.astype(self.output_dtype)
@@ -173,18 +211,14 @@ def clone(a: Tensor) -> Tensor:
     return Tensor(a._data.copy())
 
 
-def _data(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
-
-
 def _compare(ufunc: np.ufunc, name: str):
     def compare(a: Any, b: Any) -> Tensor:
         _check(name, a, b)
         try:
-            return Tensor(ufunc(_data(a), _data(b)))
+            return Tensor(ufunc(data_of(a), data_of(b)))
         except ValueError as err:
             raise ValueError(
-                f"{name}: invalid input shapes {np.shape(_data(a))} and {np.shape(_data(b))}: {err}"
+                f"{name}: invalid input shapes {np.shape(data_of(a))} and {np.shape(data_of(b))}: {err}"
             ) from None
 
     compare.__name__ = name
@@ -204,18 +238,19 @@ logical_xor = _compare(np.logical_xor, "logical_xor")
 
 
 def logical_not(a: Tensor) -> Tensor:
-    return Tensor(np.logical_not(_data(a)))
+    return Tensor(np.logical_not(data_of(a)))
 
 
 def sign(a: Tensor) -> Tensor:
-    """Elementwise sign (no gradient: it is zero almost everywhere)."""
-    return Tensor(np.sign(_data(a)))
+    """Elementwise sign (no gradient: it is zero almost everywhere); a bool tensor is its own sign, as in PyTorch."""
+    data = np.asarray(data_of(a))
+    return Tensor(data.copy() if data.dtype == bool else np.sign(data))
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
-    return bool(np.array_equal(_data(a), _data(b)))
+    return bool(np.array_equal(data_of(a), data_of(b)))
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    return bool(np.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+    return bool(np.allclose(data_of(a), data_of(b), rtol=rtol, atol=atol))

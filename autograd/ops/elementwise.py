@@ -1,4 +1,9 @@
-"""Elementwise functions: exp log sqrt abs sin cos tanh sigmoid relu leaky_relu clamp maximum minimum where, dropout."""
+"""Elementwise functions: exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum where,
+dropout.
+
+A backward that keeps the gradient only where a mask holds selects (`masked`) rather than multiplying by the mask, so
+an infinite upstream gradient gives 0, not nan, where the mask is 0 (`relu(x).sqrt()` at x < 0), as in PyTorch.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,25 @@ from typing import Any
 import numpy as np
 
 from ..engine import owned
-from ..function import Function, add_tangents
+from ..function import CONSTANT, OUTPUT, Function, add_tangents
+from ..promotion import binary_operands, float_operand, promote
 from ..random import generator
 from ..tensor import Tensor
 from .arithmetic import _check
 
 
+def masked(g: Any, mask: np.ndarray) -> Any:
+    """g where `mask` holds, 0 elsewhere (an array, or a recorded tensor under create_graph); never g * mask."""
+    if isinstance(g, Tensor):
+        return Where.apply(g, 0, condition=mask)
+    return np.where(mask, g, 0)
+
+
 class Exp(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
-        out = np.exp(x)
+        out = np.exp(float_operand(x))
         self.saved = (out,)
         return out
 
@@ -31,7 +44,10 @@ class Exp(Function):
 
 
 class Log(Function):
+    saves = (0,)
+
     def forward(self, x):
+        x = float_operand(x)
         self.saved = (x,)
         return np.log(x)
 
@@ -45,10 +61,10 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
-        out = np.sqrt(x)
+        out = np.sqrt(float_operand(x))
         self.saved = (out,)
         return out
 
@@ -63,6 +79,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     def forward(self, x):
+        if x.dtype == bool:
+            raise NotImplementedError('abs: "abs" not implemented for bool tensors')
         self.sign = np.sign(x)
         return np.abs(x)
 
@@ -74,7 +92,10 @@ class Abs(Function):
 
 
 class Sin(Function):
+    saves = (0,)
+
     def forward(self, x):
+        x = float_operand(x)
         self.saved = (x,)
         return np.sin(x)
 
@@ -88,7 +109,10 @@ class Sin(Function):
 
 
 class Cos(Function):
+    saves = (0,)
+
     def forward(self, x):
+        x = float_operand(x)
         self.saved = (x,)
         return np.cos(x)
 
@@ -101,11 +125,45 @@ class Cos(Function):
         return -t * np.sin(x)
 
 
-class Tanh(Function):
-    output_saved = True
+class Sinh(Function):
+    saves = (0,)
 
     def forward(self, x):
-        out = np.tanh(x)
+        x = float_operand(x)
+        self.saved = (x,)
+        return np.sinh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * np.cosh(x),)
+
+    def jvp(self, t):
+        (x,) = self.saved
+        return t * np.cosh(x)
+
+
+class Cosh(Function):
+    saves = (0,)
+
+    def forward(self, x):
+        x = float_operand(x)
+        self.saved = (x,)
+        return np.cosh(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * np.sinh(x),)
+
+    def jvp(self, t):
+        (x,) = self.saved
+        return t * np.sinh(x)
+
+
+class Tanh(Function):
+    saves = (OUTPUT,)
+
+    def forward(self, x):
+        out = np.tanh(float_operand(x))
         self.saved = (out,)
         return out
 
@@ -119,10 +177,14 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    output_saved = True
+    saves = (OUTPUT,)
 
     def forward(self, x):
-        out = 0.5 + 0.5 * np.tanh(0.5 * x)  # = 1 / (1 + exp(-x)), with no overflow for large |x|
+        # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: e = e^-|x| <= 1 never overflows, and each tail keeps
+        # full relative precision (0.5 + 0.5 tanh(x / 2) cancels to exactly 0 below x = -17 in float32)
+        x = float_operand(x)
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1, e) / (1 + e)
         self.saved = (out,)
         return out
 
@@ -136,7 +198,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    output_saved = True  # the mask is recomputed from the output: no boolean array kept between the passes
+    saves = (OUTPUT,)  # the mask is recomputed from the output: no boolean array kept between the passes
 
     def forward(self, x):
         out = np.maximum(x, 0)
@@ -145,9 +207,11 @@ class Relu(Function):
 
     def backward(self, g):
         (out,) = self.saved
-        if owned(g):  # masked in place: no second array of g's size
-            return (np.multiply(g, out > 0, out=g),)
-        return (g * (out > 0),)
+        # 0 where out <= 0; a nan passes its gradient, as PyTorch's threshold_backward does
+        if owned(g):  # in place: no second array of g's size
+            np.copyto(g, 0, where=out <= 0)
+            return (g,)
+        return (masked(g, np.logical_not(out <= 0)),)
 
     def jvp(self, t):
         (out,) = self.saved
@@ -167,52 +231,81 @@ class LeakyRelu(Function):
 
 
 class Clamp(Function):
+    """x limited to [low, high] (each a number, a tensor or None). The gradient goes to x where low <= x <= high
+    (ends included), and to the bound an element was clamped to; where high < low every element is high, as in
+    PyTorch."""
+
     def forward(self, x, low, high):
-        self.mask = np.ones(x.shape, dtype=bool)
+        x, low, high = promote(x, low, high)
+        out, keep, self.to_low, self.to_high = x, np.ones(np.shape(x), dtype=bool), None, None
         if low is not None:
-            self.mask &= x >= low
+            out = np.maximum(out, low)
+            keep = keep & (x >= low)
         if high is not None:
-            self.mask &= x <= high
-        return np.clip(x, low, high).astype(x.dtype, copy=False)
+            self.to_high = out > high
+            out = np.minimum(out, high)
+            keep = keep & (x <= high)
+        if low is not None:
+            self.to_low = x < low if high is None else (x < low) & ~self.to_high
+        self.keep = keep
+        return np.asarray(out, dtype=x.dtype)
 
     def backward(self, g):
-        return (g * self.mask,)
+        edges = self.edges
+        return (
+            masked(g, self.keep),
+            masked(g, self.to_low) if edges[1] is not None else None,
+            masked(g, self.to_high) if edges[2] is not None else None,
+        )
 
-    def jvp(self, t):
-        return t * self.mask
+    def jvp(self, t, t_low, t_high):
+        return add_tangents(
+            None if t is None else masked(t, self.keep),
+            None if t_low is None else masked(t_low, self.to_low),
+            None if t_high is None else masked(t_high, self.to_high),
+        )
 
 
 class Maximum(Function):
-    """max(a, b) elementwise; where a == b the gradient is split evenly, as in PyTorch."""
+    """max(a, b) elementwise. As in PyTorch, an input gets the gradient unless it lost (is less than the other), half
+    of it at a tie: so both get all of it where either is nan."""
 
-    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+    a_loses = staticmethod(np.less)
 
     def forward(self, a, b):
-        out = self.pick(a, b)
-        self.weight_a = (self.wins(a, b) + 0.5 * (a == b)).astype(out.dtype)
+        a, b = binary_operands(a, b)
+        out = np.maximum(a, b) if self.a_loses is np.less else np.minimum(a, b)
+        self.share = np.where(a == b, 0.5, 1.0).astype(out.dtype)
+        self.to_a, self.to_b = ~self.a_loses(a, b), ~self.a_loses(b, a)
         return out
 
     def backward(self, g):
-        return g * self.weight_a, g * (1 - self.weight_a)
+        share = self.share
+        return masked(g, self.to_a) * share, masked(g, self.to_b) * share
 
     def jvp(self, ta, tb):
-        weight_a = self.weight_a
-        return add_tangents(ta * weight_a if ta is not None else None, tb * (1 - weight_a) if tb is not None else None)
+        share = self.share
+        return add_tangents(
+            masked(ta, self.to_a) * share if ta is not None else None,
+            masked(tb, self.to_b) * share if tb is not None else None,
+        )
 
 
 class Minimum(Maximum):
     """min(a, b) elementwise: Maximum's rules with the comparison reversed."""
 
-    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
+    a_loses = staticmethod(np.greater)
 
 
 class Where(Function):
     def forward(self, a, b, condition):
+        if a.__class__ is not b.__class__ or a.__class__ is not np.ndarray or a.dtype != b.dtype:
+            a, b = promote(a, b)
         self.condition = condition
         return np.where(condition, a, b)
 
     def backward(self, g):
-        return g * self.condition, g * ~self.condition
+        return masked(g, self.condition), masked(g, ~self.condition)
 
     def jvp(self, ta, tb):
         return np.where(self.condition, 0 if ta is None else ta, 0 if tb is None else tb)
@@ -221,17 +314,22 @@ class Where(Function):
 class Dropout(Function):
     """Zero each element with probability p and scale the rest by 1 / (1 - p); backward reuses the mask."""
 
+    saves = (CONSTANT,)
+
     def forward(self, x, p):
         keep = generator().random(x.shape, dtype=np.float32) >= p
-        self.mask = keep.astype(x.dtype)
-        self.mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
-        return x * self.mask
+        mask = keep.astype(x.dtype)
+        mask *= 1.0 / (1.0 - p) if p < 1 else 0.0
+        self.saved = (mask,)
+        return x * mask
 
     def backward(self, g):
-        return (g * self.mask,)
+        (mask,) = self.saved
+        return (g * mask,)
 
     def jvp(self, t):
-        return t * self.mask
+        (mask,) = self.saved
+        return t * mask
 
 
 def exp(x: Tensor) -> Tensor:
@@ -258,6 +356,14 @@ def cos(x: Tensor) -> Tensor:
     return Cos.apply(x)
 
 
+def sinh(x: Tensor) -> Tensor:
+    return Sinh.apply(x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    return Cosh.apply(x)
+
+
 def tanh(x: Tensor) -> Tensor:
     return Tanh.apply(x)
 
@@ -275,11 +381,13 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
-def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    """Limit x to [min, max]; the gradient is 1 inside the range (ends included), 0 outside."""
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Limit x to [min, max] (numbers or tensors, broadcasting); the gradient is 1 inside the range (ends included),
+    0 outside, where it goes to the bound instead."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(x, low=min, high=max)
+    _check("clamp", *(bound for bound in (min, max) if bound is not None))
+    return Clamp.apply(x, min, max)
 
 
 def maximum(a: Any, b: Any) -> Tensor:

@@ -13,6 +13,8 @@ from ..tensor import Tensor
 class MatMul(Function):
     """a @ b for a.ndim >= 2 and b.ndim >= 2; batch dims broadcast (the engine sums them back)."""
 
+    saves = (0, 1)
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a @ b
@@ -30,6 +32,8 @@ class MatMul(Function):
 
 class Linear(Function):
     """x @ weight.T (+ bias): x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+
+    saves = (0, 1)
 
     def forward(self, x, weight, bias=None):
         if weight.ndim != 2 or not x.ndim or x.shape[-1] != weight.shape[1]:

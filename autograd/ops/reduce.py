@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import CONSTANT, OUTPUT, Function
 from ..tensor import Tensor
 from .shape import Expand, normalize_dim
 
@@ -40,7 +41,7 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[i
 
 def _spread(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     """The gradient of a reduction: g (reduced shape) broadcast back over the reduced dims."""
-    return Expand.call(g.reshape(kept_shape), shape=shape)
+    return Expand.apply_or_run(g.reshape(kept_shape), shape=shape)
 
 
 class Sum(Function):
@@ -60,18 +61,30 @@ class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes, self.keepdims = axes, keepdims
-        self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1) if x.size else 0
-        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
+        # with nothing to average the gradient is empty, so any nonzero divisor will do
+        self.count = builtins.max(x.size // builtins.max(int(np.prod(self.kept)), 1), 1)
+        return _mean(x, axes, keepdims)
 
     def backward(self, g):
         return (_spread(g / self.count, self.kept, self.shape),)
 
     def jvp(self, t):
-        return np.asarray(t.mean(axis=self.axes, keepdims=self.keepdims))
+        return _mean(t, self.axes, self.keepdims)
+
+
+def _mean(x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    """numpy's mean; over an empty dim it is nan, as in PyTorch, without numpy's warning."""
+    if x.size:
+        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice" is a warning of its own
+        return np.asarray(x.mean(axis=axes, keepdims=keepdims))
 
 
 class Extreme(Function):
     """max or min; the gradient goes to the chosen element (or is split evenly between ties)."""
+
+    saves = (CONSTANT,)  # each element's share of the gradient
 
     def forward(self, x, axes, keepdims, pick, indices):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
@@ -79,20 +92,29 @@ class Extreme(Function):
         out = pick(x, axis=axes, keepdims=True)
         if indices is None:
             mask = x == out
-            self.weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
+            if x.dtype.kind == "f":  # a nan is the extreme: the gradient is shared between the nans, as in PyTorch
+                mask |= np.isnan(x) & np.isnan(out)
+            weight = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
         else:
-            self.weight = np.zeros(x.shape, dtype=x.dtype)
-            np.put_along_axis(self.weight, indices, 1, axis=axes[0])
+            weight = np.zeros(x.shape, dtype=x.dtype)
+            np.put_along_axis(weight, indices, 1, axis=axes[0])
+        self.saved = (weight,)
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
-        return (_spread(g, self.kept, self.shape) * self.weight,)
+        from .elementwise import masked
+
+        (weight,) = self.saved
+        return (masked(_spread(g, self.kept, self.shape), weight != 0) * weight,)
 
     def jvp(self, t):
-        return np.asarray((t * self.weight).sum(axis=self.axes, keepdims=self.keepdims))
+        (weight,) = self.saved
+        return np.asarray((t * weight).sum(axis=self.axes, keepdims=self.keepdims))
 
 
 class Var(Function):
+    saves = (0,)
+
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes = axes
@@ -119,7 +141,7 @@ class Var(Function):
 class Std(Function):
     """sqrt(var); where it is 0 (constant data) the gradient is taken as 0, as PyTorch does, not 0/0."""
 
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims, correction):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
@@ -147,7 +169,7 @@ class Std(Function):
 
 
 class Norm2(Function):
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
@@ -169,14 +191,16 @@ class Norm2(Function):
 
 
 class LogSumExp(Function):
-    output_saved = True
+    saves = (0, OUTPUT)
 
     def forward(self, x, axes, keepdims):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes, self.keepdims = axes, keepdims
         m = x.max(axis=axes, keepdims=True) if x.size else np.zeros(self.kept, x.dtype)
         m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        total = np.exp(x - m).sum(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore"):  # an empty or all -inf slice: log(0) = -inf, as in PyTorch
+            out = np.log(total) + m
         out = out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
         self.saved = (x, out)
         return out
@@ -224,8 +248,7 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
 
         return (maximum if op == "max" else minimum)(x, dim)
     axes = reduce_axes(x, dim, axis, op)
-    if x._data.size == 0:
-        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    _check_reducible(x, axes, op, RuntimeError)
     keep = _keepdim(keepdim, keepdims)
     if axes is None or axis is not None:  # numpy's spelling returns the values alone
         return Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
@@ -252,17 +275,32 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Max over `dim` (int or tuple), gradient split between ties."""
     axes = reduce_axes(x, dim, None, "amax")
+    _check_reducible(x, axes, "amax", RuntimeError)
     return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.max, indices=None)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     axes = reduce_axes(x, dim, None, "amin")
+    _check_reducible(x, axes, "amin", RuntimeError)
     return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.min, indices=None)
 
 
+def _check_reducible(x: Tensor, axes: tuple[int, ...] | None, op: str, without_dim: type[Exception]) -> None:
+    """Raise as PyTorch does when a max/min/argmax/argmin would pick from nothing."""
+    if x._data.size:
+        return
+    if axes is None:
+        message = f"{op}(): Expected reduction dim to be specified for input.numel() == 0."
+        if without_dim is RuntimeError:  # max/min (not argmax/argmin) say how to fix it
+            message += " Specify the reduction dim with the 'dim' argument."
+        raise without_dim(message)
+    for axis in axes:
+        if x.shape[axis] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
+
+
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
-    if x._data.size == 0:
-        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0")
+    _check_reducible(x, None if dim is None else (normalize_dim(dim, x.ndim, op),), op, IndexError)
     if dim is None:
         return Tensor(np.asarray(fn(x._data), dtype=np.int64).reshape((1,) * x.ndim if keepdim else ()))
     axis = normalize_dim(dim, x.ndim, op)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..promotion import promote
 from ..size import shape_arg
 from ..tensor import Tensor
 
@@ -51,7 +52,7 @@ class Permute(Function):
         return x.transpose(axes)
 
     def backward(self, g):
-        return (Permute.call(g, axes=self.inverse),)
+        return (Permute.apply_or_run(g, axes=self.inverse),)
 
     def jvp(self, t):
         return t.transpose(self.axes)
@@ -74,22 +75,21 @@ class Expand(Function):
 
 
 class GetItem(Function):
-    is_view = True
-
     def forward(self, x, index):
+        self.is_view = _is_basic(index)  # integer arrays and masks copy, as in numpy and PyTorch
         self.index = index
         self.input_shape = x.shape
         self.input_dtype = x.dtype
         return x[index]
 
     def backward(self, g):
-        return (IndexAdd.call(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
+        return (AddAt.apply_or_run(g, shape=self.input_shape, index=self.index, dtype=self.input_dtype),)
 
     def jvp(self, t):
         return t[self.index]
 
 
-class IndexAdd(Function):
+class AddAt(Function):
     """zeros(shape) with `g` added at `index`; repeated indices accumulate (the adjoint of indexing)."""
 
     def forward(self, g, shape, index, dtype):
@@ -103,10 +103,10 @@ class IndexAdd(Function):
         return out
 
     def backward(self, gg):
-        return (GetItem.call(gg, index=self.index),)
+        return (GetItem.apply_or_run(gg, index=self.index),)
 
     def jvp(self, t):
-        return IndexAdd.call(t, shape=self.shape, index=self.index, dtype=t.dtype)
+        return AddAt.apply_or_run(t, shape=self.shape, index=self.index, dtype=t.dtype)
 
 
 class IndexPut(Function):
@@ -121,7 +121,7 @@ class IndexPut(Function):
         return out
 
     def backward(self, g):
-        return g * self.keep, GetItem.call(g, index=self.index)
+        return g * self.keep, GetItem.apply_or_run(g, index=self.index)
 
     def jvp(self, tx, tv):
         out = np.zeros_like(self.keep) if tx is None else tx * self.keep
@@ -132,6 +132,7 @@ class IndexPut(Function):
 
 class Cat(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         self.bounds = np.cumsum([0] + [a.shape[axis] for a in arrays])
         return np.concatenate(arrays, axis=axis)
@@ -139,7 +140,7 @@ class Cat(Function):
     def backward(self, g):
         lead = (slice(None),) * self.axis
         return tuple(
-            GetItem.call(g, index=(*lead, slice(int(start), int(stop))))
+            GetItem.apply_or_run(g, index=(*lead, slice(int(start), int(stop))))
             for start, stop in zip(self.bounds[:-1], self.bounds[1:])
         )
 
@@ -157,12 +158,13 @@ class Cat(Function):
 
 class Stack(Function):
     def forward(self, *arrays, axis):
+        arrays = promote(*arrays)
         self.axis = axis
         return np.stack(arrays, axis=axis)
 
     def backward(self, g):
         lead = (slice(None),) * self.axis
-        return tuple(GetItem.call(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
+        return tuple(GetItem.apply_or_run(g, index=(*lead, i)) for i in range(g.shape[self.axis]))
 
     def jvp(self, *tangents):
         like = next(t for t in tangents if t is not None)
@@ -176,7 +178,7 @@ class Pad(Function):
         return np.pad(x, widths, constant_values=value)
 
     def backward(self, g):
-        return (GetItem.call(g, index=self.inner),)
+        return (GetItem.apply_or_run(g, index=self.inner),)
 
     def jvp(self, t):
         return np.pad(t, self.widths)
@@ -297,6 +299,10 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     lead = len(shape) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim}")
+    for i, n in enumerate(shape):
+        if n < -1 or (n == -1 and i < lead):
+            where = "a leading, non-existing dimension" if i < lead else "dimension"
+            raise RuntimeError(f"expand: the expanded size of the tensor ({n}) isn't allowed in {where} {i}")
     target = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, target)
@@ -326,6 +332,9 @@ def _tensor_list(tensors: Sequence[Any], op: str) -> list[Any]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = _tensor_list(tensors, "cat")
+    for i, x in enumerate(items):
+        if np.ndim(x._data if isinstance(x, Tensor) else x) == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
     ndim = np.ndim(items[0]._data if isinstance(items[0], Tensor) else items[0])
     axis = normalize_dim(dim, ndim, "cat")
     for x in items[1:]:
@@ -396,19 +405,50 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of equal size (the last may be smaller, and there may be fewer)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunk(): argument 'chunks' must be int, not {type(chunks).__name__}")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     length = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(1, -(-length // chunks)), dim)
 
 
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with a constant; `pad` lists (before, after) pairs starting from the last dimension (PyTorch)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+_PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad (or, with negative widths, crop) `x`; `pad` lists (before, after) pairs from the last dimension on, as in
+    PyTorch. `mode` 'constant' fills with `value`; 'reflect' mirrors without repeating the edge, 'replicate' repeats
+    the edge, 'circular' wraps around; these three index into x, so their gradients add up where elements repeat."""
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim ({2 * x.ndim})")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {list(pad)} is not supported")
+    if any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad: widths must be ints, got {list(pad)}")
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad.apply(x, widths=tuple(widths), value=value)
+    if any(b < 0 or a < 0 for b, a in widths):  # negative widths crop first; the padding then sees what is left
+        for d, (before, after) in enumerate(widths):
+            if x.shape[d] + min(before, 0) + min(after, 0) < 0:
+                raise RuntimeError(f"pad: widths {list(pad)} crop more than the {x.shape[d]} elements of dimension {d}")
+        x = getitem(x, tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape)))
+        widths = [(max(b, 0), max(a, 0)) for b, a in widths]
+    if not any(b or a for b, a in widths):
+        return x
+    if mode == "constant":
+        return Pad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
+    for d, ((before, after), n) in enumerate(zip(widths, x.shape)):
+        limit = n if mode == "circular" else n - 1 if mode == "reflect" else n and math.inf
+        if max(before, after) > limit:
+            raise RuntimeError(
+                f"pad: {mode} padding ({before}, {after}) of dimension {d} must be at most {limit} for input of "
+                f"shape {x.shape}"
+            )
+    first = next(d for d, w in enumerate(widths) if w != (0, 0))
+    positions = [np.pad(np.arange(n), w, mode=_PAD_MODES[mode]) for w, n in zip(widths[first:], x.shape[first:])]
+    return GetItem.apply(x, index=(slice(None),) * first + np.ix_(*positions))

@@ -1,0 +1,230 @@
+"""How each recorded operation becomes ONNX nodes: one rule per `Function` class, keyed by its name.
+
+A rule gets the `Graph`, the recorded node `fn` (its `inputs` and the attributes its forward kept: `axis`,
+`shape`, `axes`...), the output Tensor `out` and the ONNX name that output must have; it adds the nodes that
+compute it from `graph.value(input)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .graph import Graph, UnsupportedOperatorError
+
+Rule = Callable[[Graph, Any, Any, str], None]
+RULES: dict[str, Rule] = {}
+
+
+def rule(*names: str) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        for name in names:
+            RULES[name] = function
+        return function
+
+    return register
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(x._data if isinstance(x, Tensor) else x)
+
+
+# ---- elementwise -------------------------------------------------------------------------------------------
+
+_BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "Maximum": "Max", "Minimum": "Min"}
+_UNARY = {
+    "Neg": "Neg",
+    "Exp": "Exp",
+    "Log": "Log",
+    "Sqrt": "Sqrt",
+    "Abs": "Abs",
+    "Sin": "Sin",
+    "Cos": "Cos",
+    "Tanh": "Tanh",
+    "Sigmoid": "Sigmoid",
+    "Relu": "Relu",
+}
+
+
+@rule(*_BINARY)
+def _binary(g: Graph, fn: Any, out: Any, name: str) -> None:
+    a, b = (g.value(x, out.dtype) for x in fn.inputs)
+    g.node(_BINARY[type(fn).__name__], [a, b], name)
+
+
+@rule(*_UNARY)
+def _unary(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node(_UNARY[type(fn).__name__], [g.value(fn.inputs[0], out.dtype)], name)
+
+
+@rule("LeakyRelu")
+def _leaky_relu(g: Graph, fn: Any, out: Any, name: str) -> None:
+    # forward keeps the slope of each element (1 where x > 0), not negative_slope itself
+    slope = getattr(fn.module, "negative_slope", None)
+    if slope is None:
+        negative = np.unique(fn.slope[fn.slope != 1])
+        if len(negative) != 1:
+            raise UnsupportedOperatorError(
+                "onnx.export: cannot tell the negative slope of leaky_relu from this input (no element is "
+                "negative); use nn.LeakyReLU, or trace with an input that has negative values"
+            )
+        slope = float(negative[0])
+    g.node("LeakyRelu", [g.value(fn.inputs[0])], name, alpha=float(slope))
+
+
+@rule("Where")
+def _where(g: Graph, fn: Any, out: Any, name: str) -> None:
+    a, b = (g.value(x, out.dtype) for x in fn.inputs)
+    g.node("Where", [g.value(fn.condition), a, b], name)
+
+
+@rule("Cast")
+def _cast(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node("Cast", [g.value(fn.inputs[0])], name, to=g.onnx.helper.np_dtype_to_tensor_dtype(out.dtype))
+
+
+# ---- products ----------------------------------------------------------------------------------------------
+
+
+@rule("MatMul")
+def _matmul(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node("MatMul", [g.value(x, out.dtype) for x in fn.inputs], name)
+
+
+@rule("Linear")
+def _linear(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x, weight, *bias = (g.value(v, out.dtype) for v in fn.inputs)
+    if len(_shape(fn.inputs[0])) == 2:
+        g.node("Gemm", [x, weight, *bias], name, transB=1)
+        return
+    product = g.node("MatMul", [x, g.node("Transpose", [weight], perm=[1, 0])], None if bias else name)
+    if bias:
+        g.node("Add", [product, bias[0]], name)
+
+
+# ---- softmax and reductions --------------------------------------------------------------------------------
+
+
+@rule("Softmax", "LogSoftmax")
+def _softmax(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node(type(fn).__name__, [g.value(fn.inputs[0])], name, axis=int(fn.axis))
+
+
+_REDUCTIONS = {"Sum": "ReduceSum", "Mean": "ReduceMean", "LogSumExp": "ReduceLogSumExp"}
+
+
+@rule(*_REDUCTIONS)
+def _reduce(g: Graph, fn: Any, out: Any, name: str) -> None:
+    op = _REDUCTIONS[type(fn).__name__]
+    ndim = len(_shape(fn.inputs[0]))
+    axes = list(range(ndim)) if fn.axes is None else [int(a) for a in fn.axes]
+    x = g.value(fn.inputs[0])
+    if not axes:  # nothing to reduce (a 0-d input): ONNX would reduce every axis instead
+        g.node("Identity", [x], name)
+    elif op == "ReduceSum" or g.opset >= 18:  # axes became an input in opset 13 for ReduceSum, 18 for the others
+        g.node(op, [x, g.ints(axes)], name, keepdims=int(fn.keepdims))
+    else:
+        g.node(op, [x], name, axes=axes, keepdims=int(fn.keepdims))
+
+
+# ---- shapes ------------------------------------------------------------------------------------------------
+
+
+@rule("Reshape")
+def _reshape(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x = g.value(fn.inputs[0])
+    before, after = _shape(fn.inputs[0]), out.shape
+    if len(before) >= 2 and len(after) == 2 and after == (before[0], math.prod(before[1:])):
+        g.node("Flatten", [x], name, axis=1)  # what nn.Flatten does: also keeps a dynamic batch axis
+        return
+    target = list(fn.shape)
+    for i, (old, new) in enumerate(zip(before, target)):  # leading sizes kept: "copy the input's" (0), which
+        if old != new:  # keeps a dynamic batch axis dynamic
+            break
+        target[i] = 0
+    g.node("Reshape", [x, g.ints(target)], name)
+
+
+@rule("Permute")
+def _permute(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node("Transpose", [g.value(fn.inputs[0])], name, perm=[int(a) for a in fn.axes])
+
+
+@rule("Expand")
+def _expand(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node("Expand", [g.value(fn.inputs[0]), g.ints(fn.shape)], name)
+
+
+@rule("Cat")
+def _cat(g: Graph, fn: Any, out: Any, name: str) -> None:
+    g.node("Concat", [g.value(x, out.dtype) for x in fn.inputs], name, axis=int(fn.axis))
+
+
+@rule("Stack")
+def _stack(g: Graph, fn: Any, out: Any, name: str) -> None:
+    axes = g.ints([fn.axis])
+    parts = [g.node("Unsqueeze", [g.value(x, out.dtype), axes]) for x in fn.inputs]
+    g.node("Concat", parts, name, axis=int(fn.axis))
+
+
+@rule("Pad")
+def _pad(g: Graph, fn: Any, out: Any, name: str) -> None:
+    widths = [(int(a), int(b)) for a, b in fn.widths]
+    pads = [a for a, _ in widths] + [b for _, b in widths]
+    padded = [i for i, (a, b) in enumerate(widths) if a or b]
+    if not padded:
+        g.node("Identity", [g.value(fn.inputs[0])], name)
+        return
+    # forward keeps the widths, not the fill value: read it from a padded element of the output
+    axis = padded[0]
+    corner = tuple(0 if i != axis else (0 if widths[i][0] else out.shape[i] - 1) for i in range(out.ndim))
+    value = np.asarray(out._data[corner], dtype=out.dtype)
+    g.node("Pad", [g.value(fn.inputs[0]), g.ints(pads), g.initializer(value)], name, mode="constant")
+
+
+@rule("GetItem")
+def _getitem(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x, index, shape = g.value(fn.inputs[0]), fn.index, _shape(fn.inputs[0])
+    if isinstance(index, np.ndarray) and index.dtype.kind in "iu":  # x[indices]: rows picked along dim 0
+        g.node("Gather", [x, g.value(index, np.dtype(np.int64))], name, axis=0)
+        return
+    items = index if isinstance(index, tuple) else (index,)
+    if not all(isinstance(i, (int, np.integer, slice)) for i in items) or len(items) > len(shape):
+        raise UnsupportedOperatorError(
+            f"onnx.export: indexing with {index!r} has no ONNX form here (ints, slices with steps, and an "
+            "integer array on dim 0 do)"
+        )
+    starts, ends, axes, steps, drop = [], [], [], [], []
+    for axis, item in enumerate(items):
+        if isinstance(item, slice):
+            start, stop, step = item.indices(shape[axis])
+            if (start, stop, step) == (0, shape[axis], 1):
+                continue
+            if step < 0 and stop < 0:  # slice.indices gives -1 for "through the first element"
+                stop = -(2**63)
+            starts, ends, axes, steps = [*starts, start], [*ends, stop], [*axes, axis], [*steps, step]
+        else:
+            position = int(item) % shape[axis]
+            starts, ends, axes, steps = [*starts, position], [*ends, position + 1], [*axes, axis], [*steps, 1]
+            drop.append(axis)
+    sliced = x
+    if axes:
+        inputs = [x, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)]
+        sliced = g.node("Slice", inputs, None if drop else name)
+    if drop:
+        g.node("Squeeze", [sliced, g.ints(drop)], name)
+    elif not axes:
+        g.node("Identity", [x], name)
+
+
+# ---- layers of other modules -------------------------------------------------------------------------------
+
+
+@rule("Embedding")
+def _embedding(g: Graph, fn: Any, out: Any, name: str) -> None:
+    weight, indices = fn.inputs[0], fn.inputs[1]
+    g.node("Gather", [g.value(weight), g.value(indices, np.dtype(np.int64))], name, axis=0)

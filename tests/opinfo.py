@@ -1,0 +1,803 @@
+"""The operation database: every differentiable operation once, with the inputs it is tested on.
+
+PyTorch's OpInfo idea. Each entry (`OpInfo`) holds a function written once against a namespace `ns`, a
+hypothesis strategy drawing its inputs, the tolerances of its numerical checks and a few flags; the properties
+in tests/test_ops.py run over every entry: gradients against central differences (gradcheck), float32 against
+float64, forward-mode tangents against reverse mode (<u, J v> = <Jᵀ u, v>), second derivatives
+(gradgradcheck), and values and gradients against PyTorch in float64.
+
+`ns` is `AG` (autograd with nn.functional) or the PyTorch namespace of `torch_namespace()` (torch with
+torch.nn.functional): `ns.cat`, `ns.where`, `ns.pad`, `ns.linear`... resolve to the function of that name in
+either library, and `ns.const(values, like)` / `ns.index(values)` make a constant operand and an index tensor.
+Methods and operators (`x.sum(dim=...)`, `a @ b`) are written on the tensors directly.
+
+An input strategy draws `(arrays, params)`: a tuple of float64 arrays, one per tensor operand (the properties
+make the tensors, in float32 or float64, in various memory layouts), and a dict of keyword arguments passed to
+the function as they are (dims, shapes, constant arrays...). It keeps the values away from points where the
+operation is not differentiable (kinks, ties, bounds: see tests/strategies.py). An operand may be an `Alias` of
+another one (`aliased(...)`): the same tensor twice, or a tensor and its own detach().
+
+Adding an operation is one entry:
+
+    op("logaddexp", elementwise(floats(), floats()))(lambda ns, a, b: ns.logaddexp(a, b))
+
+with, when needed, `eps`/`atol`/`rtol` (central differences), `tangent_rtol` (<u, J v> = <Jᵀ u, v>),
+`keeps_dtype=False` (float32 inputs give another dtype), `any_layout=False` (C-contiguous inputs only),
+`torch=False` (PyTorch has no such spelling: the PyTorch comparison skips it), `second_order=False` (its
+backward is not differentiable). A new input strategy returns `(tuple_of_arrays, params)`; `elementwise`,
+`one`, `with_params` and `aliased` cover most operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+from strategies import (
+    adaptive_args,
+    aliased,
+    arrays,
+    away_from_zero,
+    broadcastable_shapes,
+    conv2d_args,
+    dim,
+    dims,
+    distinct_arrays,
+    distinct_values,
+    floats,
+    grid,
+    pool2d_args,
+    shapes,
+)
+
+import autograd
+import nn.functional as F
+from autograd.ops.shape import AddAt
+
+# ---- the two namespaces an entry runs against -------------------------------------------------------------
+
+
+class Namespace:
+    """Attribute lookup over a few modules in order, with helpers that differ between the libraries first."""
+
+    def __init__(self, name: str, modules: tuple[Any, ...], **helpers: Callable[..., Any]):
+        self._name, self._modules, self._helpers = name, modules, helpers
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in self._helpers:
+            return self._helpers[attr]
+        for module in self._modules:
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        raise AttributeError(f"{self._name} has no {attr!r}")
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+AG = Namespace(
+    "autograd",
+    (F, autograd),
+    const=lambda values, like: np.asarray(values, dtype=like.dtype),  # numpy operand: the reflected paths
+    constant=lambda values, like: autograd.tensor(np.asarray(values, dtype=like.dtype)),
+    index=autograd.tensor,
+)
+
+
+def torch_namespace() -> Namespace:
+    """PyTorch's namespace (skips the calling test when torch is not installed)."""
+    torch = pytest.importorskip("torch")
+    return Namespace(
+        "torch",
+        (torch.nn.functional, torch),
+        const=lambda values, like: torch.as_tensor(np.asarray(values)).to(like.dtype),
+        constant=lambda values, like: torch.as_tensor(np.asarray(values)).to(like.dtype),
+        index=torch.as_tensor,
+    )
+
+
+# ---- the database -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpInfo:
+    name: str
+    fn: Any  # fn(ns, *tensors, **params) -> a tensor or a tuple of tensors
+    inputs: Any  # strategy of (arrays, params)
+    eps: float = 1e-6  # central-difference step
+    atol: float = 1e-6
+    rtol: float = 1e-5
+    tangent_rtol: float = 1e-9  # <u, J v> = <Jᵀ u, v>
+    keeps_dtype: bool = True  # float32 in, float32 out
+    torch: bool = True  # fn runs on PyTorch's namespace unchanged
+    second_order: bool = True  # backward is differentiable (gradgradcheck)
+    any_layout: bool = True  # accepts non-contiguous inputs (view does not, as in PyTorch)
+
+
+OPS: list[OpInfo] = []
+
+
+def op(name: str, inputs: Any, **options: Any) -> Callable[[Any], Any]:
+    """Register `fn` in the database under `name`, with the strategy `inputs` and `options` (OpInfo's fields)."""
+
+    def register(fn):
+        OPS.append(OpInfo(name, fn, inputs, **options))
+        return fn
+
+    return register
+
+
+@st.composite
+def elementwise(draw, *elements, min_side=0, min_dims=0, max_dims=3):
+    """One array per element strategy; several arrays get mutually broadcastable shapes."""
+    if len(elements) == 1:
+        input_shapes = (draw(shapes(min_side=min_side, min_dims=min_dims, max_dims=max_dims)),)
+    else:
+        input_shapes = draw(broadcastable_shapes(len(elements), min_side=min_side, min_dims=min_dims))
+    return tuple(draw(arrays(shape, e)) for shape, e in zip(input_shapes, elements)), {}
+
+
+def one(elements=None, **kwargs):
+    return elementwise(floats() if elements is None else elements, **kwargs)
+
+
+def with_params(inputs, **params):
+    """Add parameters drawn from strategies to an (arrays, params) strategy."""
+    return st.tuples(inputs, st.fixed_dictionaries(params)).map(lambda t: (t[0][0], {**t[0][1], **t[1]}))
+
+
+# arithmetic: broadcasting binary operators, unary minus, powers
+op("add", aliased(elementwise(floats(), floats())))(lambda ns, a, b: a + b)
+op("sub", aliased(elementwise(floats(), floats())))(lambda ns, a, b: a - b)
+op("mul", aliased(elementwise(floats(), floats())))(lambda ns, a, b: a * b)
+op("div", aliased(elementwise(floats(), away_from_zero(0.3)), target=0, source=1))(lambda ns, a, b: a / b)
+op("pow_tensor", aliased(elementwise(floats(0.3, 2.0), floats())))(lambda ns, a, b: a**b)
+op("neg", one())(lambda ns, a: -a)
+op("square_self_mul", one())(lambda ns, a: a * a)
+op("pow_int", with_params(one(away_from_zero(0.3)), k=st.sampled_from([0, 1, 2, 3, -1, -2])))(lambda ns, a, k: a**k)
+op("pow_float", with_params(one(floats(0.3, 2.0)), p=st.sampled_from([0.5, 1.5, -0.5, 2.5])))(lambda ns, a, p: a**p)
+op("method_pow", with_params(one(floats(0.3, 2.0)), p=st.sampled_from([2, 0.5])))(lambda ns, a, p: a.pow(p))
+
+# a Python scalar on either side
+SCALAR_OPS = {
+    "radd": lambda x: 2.5 + x,
+    "rsub": lambda x: 2.5 - x,
+    "rmul": lambda x: 3 * x,
+    "rdiv": lambda x: 2.0 / x,
+    "rpow": lambda x: 2.0**x,
+    "add": lambda x: x + 1,
+    "sub": lambda x: x - 1.5,
+    "mul": lambda x: x * -0.5,
+    "div": lambda x: x / 4,
+}
+for _name, _op in SCALAR_OPS.items():
+    op(f"scalar_{_name}", one(away_from_zero(0.3)))(lambda ns, x, _op=_op: _op(x))
+
+
+@st.composite
+def with_numpy_operand(draw, elements=None, operand=None):
+    """A tensor and a numpy array of broadcastable shapes (the array is a constant of the case)."""
+    x_shape, c_shape = draw(broadcastable_shapes(2))
+    x = draw(arrays(x_shape, away_from_zero(0.3) if elements is None else elements))
+    c = draw(arrays(c_shape, away_from_zero(0.3) if operand is None else operand))
+    return (x,), {"c": c}
+
+
+# a numpy array on either side: ndarray.__add__ hands over to Tensor.__array_ufunc__ / reflected operators
+NUMPY_OPS = {
+    "radd": lambda c, x: c + x,
+    "rsub": lambda c, x: c - x,
+    "rmul": lambda c, x: c * x,
+    "rdiv": lambda c, x: c / x,
+    "add": lambda c, x: x + c,
+    "sub": lambda c, x: x - c,
+    "mul": lambda c, x: x * c,
+    "div": lambda c, x: x / c,
+}
+for _name, _op in NUMPY_OPS.items():
+    op(f"numpy_{_name}", with_numpy_operand())(lambda ns, x, c, _op=_op: _op(ns.const(c, x), x))
+op("numpy_rpow", with_numpy_operand(floats(), floats(0.3, 2.0)))(lambda ns, x, c: ns.const(c, x) ** x)
+op("numpy_pow", with_numpy_operand(floats(0.3, 2.0), floats()))(lambda ns, x, c: x ** ns.const(c, x))
+
+# elementwise functions
+op("exp", one(floats(-3, 3)))(lambda ns, x: x.exp())
+op("log", one(floats(0.1, 3)))(lambda ns, x: x.log())
+op("sqrt", one(floats(0.1, 3)))(lambda ns, x: x.sqrt())
+op("abs", one(away_from_zero()))(lambda ns, x: x.abs())
+op("builtin_abs", one(away_from_zero()))(lambda ns, x: abs(x))
+op("sin", one(floats(-3, 3)))(lambda ns, x: x.sin())
+op("cos", one(floats(-3, 3)))(lambda ns, x: x.cos())
+op("tanh", one(floats(-3, 3)))(lambda ns, x: x.tanh())
+op("sigmoid", one(floats(-10, 10)))(lambda ns, x: x.sigmoid())
+op("relu", one(away_from_zero()))(lambda ns, x: x.relu())
+op("leaky_relu", with_params(one(away_from_zero()), slope=st.sampled_from([0.01, 0.2, 1.5])))(
+    lambda ns, x, slope: ns.leaky_relu(x, slope)
+)
+op("leaky_relu_default", one(away_from_zero()))(lambda ns, x: ns.leaky_relu(x))
+
+# clamp bounds are multiples of 0.1, inputs never are (grid): the gradient is 1 inside, 0 outside
+CLAMP_BOUNDS = st.sampled_from([(-0.5, 0.5), (None, 0.3), (-0.2, None), (0.4, 1.0)])
+op("clamp", with_params(one(grid()), bounds=CLAMP_BOUNDS))(lambda ns, x, bounds: x.clamp(min=bounds[0], max=bounds[1]))
+op("clip", with_params(one(grid()), bounds=CLAMP_BOUNDS))(lambda ns, x, bounds: x.clip(*bounds))
+
+# maximum/minimum: one side on the grid (k + 0.5) * 0.1, the other on multiples of 0.1: never a tie
+MULTIPLES = st.integers(-20, 20).map(lambda k: k * 0.1)
+op("maximum", elementwise(grid(), MULTIPLES))(lambda ns, a, b: ns.maximum(a, b))
+op("minimum", elementwise(MULTIPLES, grid()))(lambda ns, a, b: ns.minimum(a, b))
+op("max_with_tensor", elementwise(grid(), MULTIPLES))(lambda ns, a, b: a.max(b))
+
+
+@st.composite
+def where_inputs(draw):
+    cond_shape, a_shape, b_shape = draw(broadcastable_shapes(3))
+    cond = draw(arrays(cond_shape, st.booleans(), dtype=bool))
+    return (draw(arrays(a_shape)), draw(arrays(b_shape))), {"cond": cond}
+
+
+op("where", aliased(where_inputs()))(lambda ns, a, b, cond: ns.where(ns.index(cond), a, b))
+op("where_scalar", where_inputs())(lambda ns, a, b, cond: ns.where(ns.index(cond), a * b, 0.5))
+
+
+# matrix products
+@st.composite
+def matmul_inputs(draw):
+    kind = draw(st.sampled_from(["1@1", "2@1", "1@2", "2@2", "batched", "batched@1", "1@batched"]))
+    side = st.integers(0, 3)
+    n, k, m = draw(side), draw(side), draw(side)
+    batch_a, batch_b = draw(broadcastable_shapes(2, max_dims=2, max_side=2))
+    a_shape = {"1": (k,), "2": (n, k)}.get(kind[0], (*batch_a, n, k))
+    b_shape = {"1": (k,), "2": (k, m)}.get(kind[-1], (*batch_b, k, m))
+    return (draw(arrays(a_shape)), draw(arrays(b_shape))), {}
+
+
+@st.composite
+def vectors(draw, count=2):
+    n = draw(st.integers(0, 4))
+    return tuple(draw(arrays((n,))) for _ in range(count)), {}
+
+
+@st.composite
+def matrix_vector(draw):
+    n, k = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    return (draw(arrays((n, k))), draw(arrays((k,)))), {}
+
+
+@st.composite
+def matrices(draw):
+    n, k, m = draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    return (draw(arrays((n, k))), draw(arrays((k, m)))), {}
+
+
+op("matmul", matmul_inputs())(lambda ns, a, b: a @ b)
+op("matmul_function", matmul_inputs())(lambda ns, a, b: ns.matmul(a, b))
+op("dot", vectors())(lambda ns, a, b: ns.dot(a, b))
+op("mv", matrix_vector())(lambda ns, a, v: ns.mv(a, v))
+op("mm", matrices())(lambda ns, a, b: ns.mm(a, b))
+
+
+@st.composite
+def numpy_matmul(draw):
+    """x of shape (n, k) and a numpy matrix c of shape (k, n): both x @ c and c @ x are defined."""
+    n, k = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return (draw(arrays((n, k))),), {"c": draw(arrays((k, n)))}
+
+
+op("numpy_matmul", numpy_matmul())(lambda ns, x, c: x @ ns.const(c, x))
+op("numpy_rmatmul", numpy_matmul())(lambda ns, x, c: ns.const(c, x) @ x)
+
+
+# reductions
+@st.composite
+def reduction(draw, values=None, min_side=0, allow_none=True, allow_tuple=True, min_dims=0):
+    """An array, dims to reduce (None, int, negative, tuple) and keepdim."""
+    shape = draw(shapes(min_side=min_side, min_dims=min_dims))
+    x = draw((values or arrays)(shape))
+    d = draw(dims(len(shape), allow_none=allow_none, allow_tuple=allow_tuple))
+    return (x,), {"dim": d, "keepdim": draw(st.booleans())}
+
+
+def reduce_call(method, **extra):
+    """x.method(dim=..., keepdim=...), or x.method() for a reduction over every dim."""
+
+    def fn(ns, x, dim, keepdim):
+        if dim is None:
+            return getattr(x, method)(**extra)
+        return getattr(x, method)(dim=dim, keepdim=keepdim, **extra)
+
+    return fn
+
+
+def values_of(result):
+    return getattr(result, "values", result)
+
+
+op("sum", reduction())(reduce_call("sum"))
+op("mean", reduction())(reduce_call("mean"))
+op("sum_numpy_spelling", reduction(allow_none=False))(lambda ns, x, dim, keepdim: x.sum(axis=dim, keepdims=keepdim))
+op("mean_numpy_spelling", reduction(allow_none=False))(lambda ns, x, dim, keepdim: x.mean(axis=dim, keepdims=keepdim))
+op("max_all", reduction(distinct_arrays, min_side=1))(lambda ns, x, dim, keepdim: x.max())
+op("min_all", reduction(distinct_arrays, min_side=1))(lambda ns, x, dim, keepdim: x.min())
+# with dim: (values, indices); the indices are compared exactly in the PyTorch test
+op("max_dim", reduction(distinct_arrays, min_side=1, allow_none=False, allow_tuple=False))(
+    lambda ns, x, dim, keepdim: tuple(x.max(dim=dim, keepdim=keepdim))
+)
+op("min_dim", reduction(distinct_arrays, min_side=1, allow_none=False, allow_tuple=False))(
+    lambda ns, x, dim, keepdim: tuple(x.min(dim, keepdim))
+)
+op("max_numpy_spelling", reduction(distinct_arrays, min_side=1, allow_none=False, allow_tuple=False))(
+    lambda ns, x, dim, keepdim: values_of(x.max(axis=dim, keepdims=keepdim))
+)
+op("amax", reduction(distinct_arrays, min_side=1))(reduce_call("amax"))
+op("amin", reduction(distinct_arrays, min_side=1))(reduce_call("amin"))
+# var/std: every reduced dim has at least 2 elements, distinct values keep std away from 0
+VAR_OPTIONS = st.sampled_from([{}, {"unbiased": False}, {"unbiased": True}, {"correction": 0}, {"correction": 1}])
+for _method in ("var", "std"):
+    op(_method, with_params(reduction(distinct_arrays, min_side=2, min_dims=1), options=VAR_OPTIONS))(
+        lambda ns, x, dim, keepdim, options, _method=_method: (
+            getattr(x, _method)(**options) if dim is None else getattr(x, _method)(dim=dim, keepdim=keepdim, **options)
+        )
+    )
+
+
+@st.composite
+def distinct_abs_arrays(draw, shape):
+    """|x| pairwise distinct and away from 0 (for the 1- and inf-norms)."""
+    magnitudes = draw(arrays(shape, st.integers(0, 19).map(lambda k: (k + 0.5) * 0.1), unique=True))
+    signs = draw(arrays(shape, st.sampled_from([-1.0, 1.0])))
+    return magnitudes * signs
+
+
+NORM_P = st.sampled_from([2, 2.0, "fro", 1, math.inf, 3, 0.5])
+NORM_INPUTS = with_params(reduction(distinct_abs_arrays, min_side=1), p=NORM_P).filter(
+    lambda t: not (t[1]["p"] == "fro" and isinstance(t[1]["dim"], tuple) and len(t[1]["dim"]) > 2)
+)  # PyTorch's "fro" is a matrix norm over at most 2 dims; ours takes it as the Euclidean norm over any dims
+
+
+op("norm", NORM_INPUTS)(
+    lambda ns, x, dim, keepdim, p: x.norm(p=p) if dim is None else x.norm(p=p, dim=dim, keepdim=keepdim)
+)
+op("logsumexp", reduction(lambda s: arrays(s, floats(-5, 5)), allow_none=False))(
+    lambda ns, x, dim, keepdim: x.logsumexp(dim=dim, keepdim=keepdim)
+)
+
+
+@st.composite
+def along_dim(draw, min_dims=0, min_side=0, values=None):
+    shape = draw(shapes(min_dims=min_dims, min_side=min_side))
+    return (draw(arrays(shape, values)),), {"dim": draw(dim(len(shape)))}
+
+
+op("softmax", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: x.softmax(dim))
+op("log_softmax", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: x.log_softmax(dim))
+op("softmax_function", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: ns.softmax(x, dim=dim))
+op("log_softmax_function", along_dim(min_dims=1, values=floats(-5, 5)))(lambda ns, x, dim: ns.log_softmax(x, dim=dim))
+
+
+# shape operations
+@st.composite
+def reshape_inputs(draw):
+    shape = draw(shapes())
+    size = math.prod(shape)
+    targets = [(size,), (-1,), tuple(reversed(shape)), (1, *shape), (*shape, 1)]
+    if size:
+        targets += [(-1, shape[-1]) if shape else (1,), (size, -1)]
+    return (draw(arrays(shape)),), {"shape": draw(st.sampled_from(targets))}
+
+
+op("reshape", reshape_inputs())(lambda ns, x, shape: x.reshape(shape))
+VARARG_SHAPES = reshape_inputs().filter(lambda t: t[1]["shape"] != ())  # PyTorch's x.reshape() needs an argument
+op("reshape_varargs", VARARG_SHAPES)(lambda ns, x, shape: x.reshape(*shape))
+op("view", VARARG_SHAPES, any_layout=False)(lambda ns, x, shape: x.view(*shape))
+
+
+@st.composite
+def two_dims(draw):
+    shape = draw(shapes(min_dims=1))
+    return (draw(arrays(shape)),), {"d0": draw(dim(len(shape))), "d1": draw(dim(len(shape)))}
+
+
+@st.composite
+def permutation(draw, min_dims=0):
+    shape = draw(shapes(min_dims=min_dims))
+    order = draw(st.permutations(range(len(shape))))
+    order = [d - len(shape) if draw(st.booleans()) else d for d in order]
+    return (draw(arrays(shape)),), {"order": order}
+
+
+@st.composite
+def flatten_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    n = len(shape)
+    start = draw(st.integers(0, n - 1))
+    end = draw(st.integers(start, n - 1))
+    start, end = (start - n if draw(st.booleans()) else start), (end - n if draw(st.booleans()) else end)
+    return (draw(arrays(shape)),), {"start": start, "end": end}
+
+
+@st.composite
+def squeeze_inputs(draw):
+    shape = draw(shapes(max_side=2))
+    d = draw(st.none() | dim(len(shape))) if shape else None
+    return (draw(arrays(shape)),), {"dim": d}
+
+
+@st.composite
+def unsqueeze_inputs(draw):
+    shape = draw(shapes())
+    return (draw(arrays(shape)),), {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+@st.composite
+def expand_inputs(draw, minus_one=False, min_dims=0):
+    x_shape, other = draw(broadcastable_shapes(2, min_dims=min_dims))
+    target = list(np.broadcast_shapes(x_shape, other))
+    lead = len(target) - len(x_shape)
+    if minus_one:
+        target = [-1 if i >= lead and draw(st.booleans()) else n for i, n in enumerate(target)]
+    return (draw(arrays(x_shape)),), {"shape": tuple(target)}
+
+
+op("transpose", two_dims())(lambda ns, x, d0, d1: x.transpose(d0, d1))
+op("permute", permutation(min_dims=1))(lambda ns, x, order: x.permute(*order))
+op("permute_tuple", permutation())(lambda ns, x, order: x.permute(tuple(order)))
+op("T_2d", elementwise(floats(), min_dims=2, max_dims=2))(lambda ns, x: x.T)
+op("mT", elementwise(floats(), min_dims=2))(lambda ns, x: x.mT)
+op("flatten", flatten_inputs())(lambda ns, x, start, end: x.flatten(start, end))
+op("flatten_all", one())(lambda ns, x: x.flatten())
+op("squeeze", squeeze_inputs())(lambda ns, x, dim: x.squeeze() if dim is None else x.squeeze(dim))
+op("unsqueeze", unsqueeze_inputs())(lambda ns, x, dim: x.unsqueeze(dim))
+op("expand", expand_inputs(minus_one=True, min_dims=1))(lambda ns, x, shape: x.expand(*shape))
+op("expand_tuple", expand_inputs())(lambda ns, x, shape: x.expand(shape))
+op("broadcast_to", expand_inputs())(lambda ns, x, shape: x.broadcast_to(shape))
+
+
+# indexing
+@st.composite
+def basic_index(draw, negative_steps=False):
+    """A tuple of ints, slices (negative bounds, steps), None and Ellipsis for an array of ndim >= 1."""
+    shape = draw(shapes(min_dims=1))
+    items = []
+    for n in shape:
+        kind = draw(st.sampled_from(["int", "slice", "slice", "all"] if n else ["slice", "all"]))
+        if kind == "int":
+            items.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            bound = st.none() | st.integers(-n - 1, n + 1)
+            steps = st.integers(1, 2) | st.integers(-2, -1) if negative_steps else st.none() | st.integers(1, 2)
+            items.append(slice(draw(bound), draw(bound), draw(steps)))
+        else:
+            items.append(slice(None))
+    if draw(st.booleans()):
+        items.insert(draw(st.integers(0, len(items))), None)
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, len(items)))
+        items = items[:cut] + [Ellipsis] if draw(st.booleans()) else [Ellipsis] + items[cut:]
+    index = tuple(items) if len(items) != 1 or draw(st.booleans()) else items[0]
+    return (draw(arrays(shape)),), {"index": index}
+
+
+@st.composite
+def mask_index(draw, leading=False):
+    shape = draw(shapes(min_dims=1))
+    mask_shape = shape[:1] if leading else shape
+    return (draw(arrays(shape)),), {"mask": draw(arrays(mask_shape, st.booleans(), dtype=bool))}
+
+
+@st.composite
+def integer_index(draw, min_size=0):
+    """Integer positions along dim 0, negative and repeated ones included."""
+    shape = draw(shapes(min_dims=1, min_side=1))
+    n = shape[0]
+    positions = draw(st.lists(st.integers(-n, n - 1), min_size=min_size, max_size=5))
+    return (draw(arrays(shape)),), {"positions": positions}
+
+
+@st.composite
+def two_integer_indices(draw):
+    shape = draw(shapes(min_dims=2, min_side=1))
+    count = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=count, max_size=count))
+    cols = draw(st.lists(st.integers(-shape[1], shape[1] - 1), min_size=count, max_size=count))
+    return (draw(arrays(shape)),), {"rows": rows, "cols": cols}
+
+
+@st.composite
+def column_index(draw):
+    shape = draw(shapes(min_dims=2, min_side=1))
+    cols = draw(st.lists(st.integers(-shape[1], shape[1] - 1), min_size=1, max_size=4))
+    return (draw(arrays(shape)),), {"cols": cols}
+
+
+def _int_array(positions):
+    return np.asarray(positions, dtype=np.int64)
+
+
+op("index_basic", basic_index())(lambda ns, x, index: x[index])
+op("index_negative_step", basic_index(negative_steps=True), torch=False)(lambda ns, x, index: x[index])
+op("index_int", integer_index(min_size=1))(lambda ns, x, positions: x[positions[0]])
+op("index_mask", mask_index())(lambda ns, x, mask: x[ns.index(mask)])
+op("index_leading_mask", mask_index(leading=True))(lambda ns, x, mask: x[ns.index(mask)])
+op("index_integer_tensor", integer_index())(lambda ns, x, positions: x[ns.index(_int_array(positions))])
+op("index_integer_list", integer_index())(lambda ns, x, positions: x[positions])
+op("index_numpy_array", integer_index(), torch=False)(lambda ns, x, positions: x[_int_array(positions)])
+op("index_two_arrays", two_integer_indices())(
+    lambda ns, x, rows, cols: x[ns.index(_int_array(rows)), ns.index(_int_array(cols))]
+)
+op("index_slice_and_array", column_index())(lambda ns, x, cols: x[:, ns.index(_int_array(cols))])
+
+
+# joining and splitting
+@st.composite
+def cat_inputs(draw):
+    shape = list(draw(shapes(min_dims=1)))
+    d = draw(dim(len(shape)))
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape[d] = draw(st.integers(0, 3))
+        parts.append(draw(arrays(tuple(shape))))
+    return tuple(parts), {"dim": d}
+
+
+@st.composite
+def stack_inputs(draw):
+    shape = draw(shapes())
+    parts = tuple(draw(arrays(shape)) for _ in range(draw(st.integers(1, 3))))
+    return parts, {"dim": draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+@st.composite
+def split_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    d = draw(dim(len(shape)))
+    n = shape[d]
+    if draw(st.booleans()):
+        sizes = draw(st.integers(1, 4))
+    else:
+        sizes, left = [], n
+        while left:
+            sizes.append(draw(st.integers(1, left)))
+            left -= sizes[-1]
+    return (draw(arrays(shape)),), {"sizes": sizes, "dim": d}
+
+
+@st.composite
+def chunk_inputs(draw):
+    shape = draw(shapes(min_dims=1, min_side=1))
+    return (draw(arrays(shape)),), {"chunks": draw(st.integers(1, 4)), "dim": draw(dim(len(shape)))}
+
+
+@st.composite
+def pad_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    pairs = draw(st.integers(1, len(shape)))
+    pad = tuple(draw(st.integers(0, 2)) for _ in range(2 * pairs))  # (before, after) from the last dim
+    return (draw(arrays(shape)),), {"pad": pad, "value": draw(st.sampled_from([0.0, -1.5]))}
+
+
+op("cat", aliased(cat_inputs()))(lambda ns, *xs, dim: ns.cat(list(xs), dim=dim))
+op("cat_tuple", cat_inputs())(lambda ns, *xs, dim: ns.cat(xs, dim))
+op("stack", aliased(stack_inputs()))(lambda ns, *xs, dim: ns.stack(list(xs), dim=dim))
+op("split", split_inputs())(lambda ns, x, sizes, dim: tuple(x.split(sizes, dim=dim)))
+op("chunk", chunk_inputs())(lambda ns, x, chunks, dim: tuple(x.chunk(chunks, dim=dim)))
+op("pad", pad_inputs())(lambda ns, x, pad, value: ns.pad(x, pad, value=value))
+
+
+@st.composite
+def pad_mode_inputs(draw):
+    """Reflect (widths below the size), replicate, circular (widths up to the size) or constant with negative
+    widths (cropping), on the last one to three dims as PyTorch's modes allow."""
+    mode = draw(st.sampled_from(["reflect", "replicate", "circular", "constant"]))
+    pairs = draw(st.integers(1, 2 if mode == "reflect" else 3))
+    shape = draw(shapes(min_dims=pairs + 1, max_dims=pairs + 2, min_side=2 if mode == "reflect" else 1))
+    widths = []
+    for n in reversed(shape[-pairs:]):
+        high = {"reflect": n - 1, "circular": n, "replicate": 2}.get(mode, 2)
+        low = -(n // 2) if mode == "constant" else 0
+        widths += [draw(st.integers(low, high)), draw(st.integers(low, high))]
+    return (draw(arrays(shape)),), {"pad": tuple(widths), "mode": mode}
+
+
+op("pad_modes", pad_mode_inputs())(lambda ns, x, pad, mode: ns.pad(x, pad, mode=mode))
+
+# casts between float dtypes: a round trip through float32 (a larger step: float32 rounding) and up-casts
+op("cast_float_double", one(), eps=1e-3, atol=1e-4, rtol=1e-3, tangent_rtol=1e-5, keeps_dtype=False)(
+    lambda ns, x: (x.float() * 3).double()
+)
+op("cast_to", one(), eps=1e-3, atol=1e-4, rtol=1e-3, tangent_rtol=1e-5, keeps_dtype=False)(
+    lambda ns, x: (x.to(ns.float32) ** 2).to(dtype=ns.float64)
+)
+op("cast_type", one(), eps=1e-3, atol=1e-4, rtol=1e-3, tangent_rtol=1e-5)(
+    lambda ns, x: x.type(ns.float32).type(x.dtype) * x
+)
+op("cast_up", one(), keeps_dtype=False)(lambda ns, x: x.double() * x.double())
+
+
+# from the forward-mode table: operations with no entry above
+op("add_alpha", aliased(elementwise(floats(), floats())))(lambda ns, a, b: ns.add(a, b, alpha=0.5))
+op("square", one())(lambda ns, x: ns.square(x))
+op("clone", one())(lambda ns, x: x.clone())
+op("rpow_zero_base", one())(lambda ns, x: 2.0**x + 0.0 ** (x * x + 1))
+op("t", one(max_dims=2))(lambda ns, x: x.t())
+
+
+@st.composite
+def cat_constant_inputs(draw):
+    return (draw(arrays(draw(shapes(min_dims=1)))),), {}
+
+
+op("cat_with_a_constant", cat_constant_inputs())(
+    lambda ns, x: ns.cat([ns.constant(np.ones((2, *x.shape[1:])), x), x, ns.constant(np.ones((2, *x.shape[1:])), x)])
+)
+
+
+@st.composite
+def index_put_inputs(draw):
+    x = draw(arrays(draw(shapes(min_dims=1, min_side=1))))
+    rows = sorted(draw(st.sets(st.integers(0, x.shape[0] - 1), min_size=1)))  # distinct: one write each
+    value = draw(arrays(draw(st.sampled_from([(len(rows),) + x.shape[1:], x.shape[1:], ()]))))
+    return (x, value), {"rows": rows}
+
+
+def _index_put(ns, x, value, rows):
+    out = x * 1.0
+    out[rows] = value
+    return out
+
+
+op("index_put", index_put_inputs())(_index_put)
+
+
+@st.composite
+def inplace_inputs(draw):
+    a_shape = draw(shapes(min_dims=1))
+    b_shape = draw(st.sampled_from([a_shape, a_shape[1:], ()]))
+    return (draw(arrays(a_shape)), draw(arrays(b_shape))), {}
+
+
+def _inplace(ns, a, b):
+    out = a * 1.0
+    out += b
+    out *= b
+    return out
+
+
+op("inplace_add_mul", aliased(inplace_inputs()))(_inplace)
+
+
+@st.composite
+def index_add_inputs(draw):
+    n = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=5))
+    return (draw(arrays((len(rows), 2))),), {"n": n, "rows": rows}
+
+
+# the adjoint of indexing, an internal operation: no PyTorch spelling
+op("index_add", index_add_inputs(), torch=False)(
+    lambda ns, g, n, rows: AddAt.apply(g, shape=(n, 2), index=np.array(rows), dtype=g.dtype)
+)
+
+
+@st.composite
+def linear_inputs(draw):
+    batch = draw(shapes(max_dims=2))
+    n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    inputs = (draw(arrays((*batch, n_in))), draw(arrays((n_out, n_in))))
+    if draw(st.booleans()):
+        inputs += (draw(arrays((n_out,))),)
+    return inputs, {}
+
+
+op("linear", linear_inputs())(lambda ns, x, w, *bias: ns.linear(x, w, *bias))
+
+
+@st.composite
+def cross_entropy_inputs(draw, probabilities):
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    logits = draw(arrays(draw(st.sampled_from([(n, c), (c,)]))))
+    params = {"reduction": draw(st.sampled_from(["none", "mean", "sum"])), "smoothing": draw(st.sampled_from([0, 0.1]))}
+    if probabilities:
+        return (logits, draw(arrays(logits.shape, floats(0.0, 1.0)))), params
+    labels = draw(arrays(logits.shape[:-1], st.integers(0, c - 1), dtype=np.int64))
+    return (logits,), {**params, "labels": labels}
+
+
+op("cross_entropy_indices", cross_entropy_inputs(probabilities=False))(
+    lambda ns, x, labels, reduction, smoothing: ns.cross_entropy(
+        x, ns.index(labels), reduction=reduction, label_smoothing=smoothing
+    )
+)
+op("cross_entropy_probabilities", cross_entropy_inputs(probabilities=True))(
+    lambda ns, x, target, reduction, smoothing: ns.cross_entropy(
+        x, target, reduction=reduction, label_smoothing=smoothing
+    )
+)
+
+
+@st.composite
+def binary_cross_entropy_inputs(draw):
+    shape = draw(shapes())
+    # targets clear of 0 and 1: central differences step across them, and a target outside [0, 1] raises
+    p, t = draw(arrays(shape, floats(0.05, 0.95))), draw(arrays(shape, floats(0.05, 0.95)))
+    return (p, t), {"reduction": draw(st.sampled_from(["none", "mean", "sum"]))}
+
+
+op("binary_cross_entropy", aliased(binary_cross_entropy_inputs()))(
+    lambda ns, p, t, reduction: ns.binary_cross_entropy(p, t, reduction=reduction)
+)
+op("binary_cross_entropy_with_logits", aliased(binary_cross_entropy_inputs()))(
+    lambda ns, x, t, reduction: ns.binary_cross_entropy_with_logits(x, t, reduction=reduction)
+)
+
+
+def _dropout(ns, x):
+    autograd.manual_seed(0)  # the same mask in every evaluation
+    return ns.dropout(x, 0.5)
+
+
+op("dropout", one(), torch=False)(_dropout)  # PyTorch draws other masks
+
+
+@st.composite
+def pos_weight_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    logits, target = draw(arrays(shape)), draw(arrays(shape, floats(0.0, 1.0)))
+    return (logits, target, draw(arrays(shape[-1:], floats(0.2, 3.0)))), {}
+
+
+# PyTorch does not differentiate with respect to pos_weight
+op("binary_cross_entropy_with_logits_pos_weight", pos_weight_inputs(), torch=False)(
+    lambda ns, x, t, w: ns.binary_cross_entropy_with_logits(x, t, reduction="sum", pos_weight=w)
+)
+
+
+# convolution, pooling and normalisation (nn.functional)
+op("conv2d", conv2d_args())(lambda ns, x, w, b=None, **p: ns.conv2d(x, w, b, **p))
+op("conv1d", conv2d_args(dims=1))(lambda ns, x, w, b=None, **p: ns.conv1d(x, w, b, **p))
+op("max_pool2d", pool2d_args("max"))(lambda ns, x, **p: ns.max_pool2d(x, **p))
+op("max_pool2d_indices", pool2d_args("max"))(lambda ns, x, **p: tuple(ns.max_pool2d(x, **p, return_indices=True)))
+op("avg_pool2d", pool2d_args("avg"))(lambda ns, x, **p: ns.avg_pool2d(x, **p))
+op("max_pool1d", pool2d_args("max", dims=1))(lambda ns, x, **p: ns.max_pool1d(x, **p))
+op("avg_pool1d", pool2d_args("avg", dims=1))(lambda ns, x, **p: ns.avg_pool1d(x, **p))
+op("adaptive_avg_pool2d", adaptive_args())(lambda ns, x, output_size: ns.adaptive_avg_pool2d(x, output_size))
+op("adaptive_max_pool2d", adaptive_args())(
+    lambda ns, x, output_size: tuple(ns.adaptive_max_pool2d(x, output_size, return_indices=True))
+)
+op("adaptive_avg_pool1d", adaptive_args(dims=1))(lambda ns, x, output_size: ns.adaptive_avg_pool1d(x, output_size))
+
+
+@st.composite
+def batch_norm_inputs(draw):
+    """(N, C, ...) inputs with distinct values (the batch variance stays away from 0), weight and bias (or not),
+    running statistics, and the mode."""
+    training = draw(st.booleans())
+    shape = draw(st.sampled_from([(2, 3), (3, 2, 3), (2, 2, 2, 3), (1, 2, 3, 2)]))
+    x = draw(distinct_values(shape, spacing=0.2))
+    c = shape[1]
+    params = [draw(arrays((c,), floats(0.5, 2.0))), draw(arrays((c,)))][: draw(st.integers(0, 2))]
+    running = {"mean": draw(arrays((c,))), "var": draw(arrays((c,), floats(0.5, 2.0)))}
+    return (x, *params), {"training": training, "running": running, "momentum": draw(st.sampled_from([0.1, 0.5]))}
+
+
+def _batch_norm(ns, x, weight=None, bias=None, training=False, running=None, momentum=0.1):
+    """The running statistics are fresh for every call: training updates them in place."""
+    mean, var = (ns.constant(running[k], x) for k in ("mean", "var"))
+    return ns.batch_norm(x, mean, var, weight, bias, training=training, momentum=momentum, eps=1e-3)
+
+
+@st.composite
+def layer_norm_inputs(draw):
+    shape = draw(st.sampled_from([(2, 3), (2, 3, 2), (3, 2, 2)]))
+    normalized = shape[-draw(st.integers(1, 2)) :]
+    params = [draw(arrays(normalized)), draw(arrays(normalized))][: draw(st.integers(0, 2))]
+    return (draw(distinct_values(shape, spacing=0.2)), *params), {"shape": normalized}
+
+
+op("batch_norm", batch_norm_inputs(), atol=1e-5, rtol=1e-4)(_batch_norm)
+op("layer_norm", layer_norm_inputs(), atol=1e-5, rtol=1e-4)(
+    lambda ns, x, weight=None, bias=None, shape=(): ns.layer_norm(x, shape, weight, bias, eps=1e-3)
+)
