@@ -13,13 +13,15 @@ from . import tensor as _tensor  # first: the operations attach themselves to Te
 
 # isort: on
 from . import autograd_api as autograd  # torch.autograd's place: autograd.autograd.grad, .backward
-from . import forward, math, ops
+from . import cuda, distributions, forward, math, ops
 from .autograd_api import grad
+from .device import device
 from .dual import Dual
 from .factories import (
     arange,
     as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
@@ -33,6 +35,7 @@ from .factories import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -41,9 +44,10 @@ from .function import Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 (every operation as a free function, as in PyTorch)
-from .random import manual_seed
+from .random import Generator, manual_seed
 from .scalar import Scalar
 from .serialization import load, save
+from .size import Size
 from .tensor import (
     Tensor,
     bool_,
@@ -57,6 +61,7 @@ from .tensor import (
     long,
     uint8,
 )
+from .tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, is_tensor, numel
 from .training import History, accuracy, evaluate_accuracy, train
 
 bool = bool_  # noqa: A001 (PyTorch's name: autograd.bool)

@@ -1,36 +1,57 @@
-"""Tensor factories with PyTorch's names and defaults (float32 unless a dtype is given)."""
+"""Tensor factories with PyTorch's names, arguments and defaults (float32 unless a dtype is given).
+
+Shapes are given as varargs (`zeros(2, 3)`), one tuple or list (`zeros((2, 3))`) or `size=`; every factory takes
+`dtype=`, `device=` (the CPU: see `autograd.device`) and `requires_grad=`, and the random ones `generator=`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .random import generator
+from .device import check_device
+from .random import Generator, source
+from .size import shape_arg
 from .tensor import Tensor, as_array, float32, to_dtype
 
 
-def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    shape = tuple(int(n) for n in size)
-    if any(n < 0 for n in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
-    return shape
+def _size(shape: tuple[Any, ...], size: Any, op: str) -> tuple[int, ...]:
+    """The shape of a factory call given as varargs `shape` or as `size=`; negative sizes raise."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+        shape = (size,)
+    dims = shape_arg(shape, op)
+    if any(n < 0 for n in dims):
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension: {list(dims)}")
+    return dims
 
 
-def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _make(array: np.ndarray, device: Any, requires_grad: bool, op: str) -> Tensor:
+    check_device(device, op)
     return Tensor(array, requires_grad=requires_grad)
+
+
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
+    """`dtype` (float32 by default) for a factory whose values are real numbers; RuntimeError for integer ones."""
+    result = to_dtype(dtype) or float32
+    if result.kind != "f":
+        raise RuntimeError(f'{op}: "{op}" is not implemented for dtype {result}; use a floating point dtype')
+    return result
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A new tensor holding a copy of `data`; Python floats become float32, numpy arrays keep their dtype."""
-    return _make(as_array(data, dtype, copy=True), requires_grad)
+    check_device(device, "tensor")
+    return Tensor(as_array(data, dtype, copy=True), requires_grad=requires_grad)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
-    """Like `tensor`, but shares memory with a numpy array when no conversion is needed."""
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like `tensor`, but shares memory with a numpy array or tensor when no conversion is needed."""
+    check_device(device, "as_tensor")
     return data if isinstance(data, Tensor) and dtype is None else Tensor(as_array(data, dtype))
 
 
@@ -41,37 +62,70 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape(size), dtype=to_dtype(dtype) or float32), requires_grad)
+def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given shape."""
+    array = np.zeros(_size(shape, size, "zeros"), dtype=to_dtype(dtype) or float32)
+    return _make(array, device, requires_grad, "zeros")
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(size), dtype=to_dtype(dtype) or float32), requires_grad)
+def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given shape."""
+    array = np.ones(_size(shape, size, "ones"), dtype=to_dtype(dtype) or float32)
+    return _make(array, device, requires_grad, "ones")
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape whose values are unspecified (zeros here)."""
+    array = np.zeros(_size(shape, size, "empty"), dtype=to_dtype(dtype) or float32)
+    return _make(array, device, requires_grad, "empty")
 
 
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape `size` filled with `fill_value` (of its dtype unless `dtype` is given)."""
     dtype = to_dtype(dtype) or as_array(fill_value).dtype
-    return _make(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad)
+    return _make(np.full(_size((size,), None, "full"), fill_value, dtype=dtype), device, requires_grad, "full")
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(x.shape, dtype=to_dtype(dtype) or x.dtype), requires_grad)
+def _like(x: Tensor, dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype]:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    return x._data.shape, to_dtype(dtype) or x._data.dtype
 
 
-def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(x.shape, dtype=to_dtype(dtype) or x.dtype), requires_grad)
+def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of `x`'s shape and dtype."""
+    shape, dtype = _like(x, dtype, "zeros_like")
+    return _make(np.zeros(shape, dtype=dtype), device, requires_grad, "zeros_like")
 
 
-def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.full(x.shape, fill_value, dtype=to_dtype(dtype) or x.dtype), requires_grad)
+def ones_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of `x`'s shape and dtype."""
+    shape, dtype = _like(x, dtype, "ones_like")
+    return _make(np.ones(shape, dtype=dtype), device, requires_grad, "ones_like")
+
+
+def empty_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `x`'s shape and dtype whose values are unspecified (zeros here)."""
+    shape, dtype = _like(x, dtype, "empty_like")
+    return _make(np.zeros(shape, dtype=dtype), device, requires_grad, "empty_like")
+
+
+def full_like(
+    x: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """`fill_value` in `x`'s shape and dtype."""
+    shape, dtype = _like(x, dtype, "full_like")
+    return _make(np.full(shape, fill_value, dtype=dtype), device, requires_grad, "full_like")
 
 
 def arange(
-    start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Values from start (default 0) to end, exclusive; int64 for integer arguments, else float32."""
     if end is None:
@@ -80,44 +134,126 @@ def arange(
         raise RuntimeError("arange: step must be nonzero")
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     dtype = to_dtype(dtype) or (np.dtype("int64") if integral else float32)
-    return _make(np.arange(start, end, step).astype(dtype), requires_grad)
+    return _make(np.arange(start, end, step).astype(dtype), device, requires_grad, "arange")
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, end, steps).astype(to_dtype(dtype) or float32), requires_grad)
+    array = np.linspace(start, end, steps).astype(to_dtype(dtype) or float32)
+    return _make(array, device, requires_grad, "linspace")
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.eye(n, m, dtype=to_dtype(dtype) or float32), requires_grad)
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix of shape (n, m) (m = n by default)."""
+    return _make(np.eye(n, m, dtype=to_dtype(dtype) or float32), device, requires_grad, "eye")
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1), from the library's generator (see `manual_seed`)."""
-    return _make(generator().random(_shape(size)).astype(to_dtype(dtype) or float32), requires_grad)
+def rand(
+    *shape: Any,
+    size: Any = None,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Uniform on [0, 1), from `generator` or the library's generator (see `manual_seed`)."""
+    dims, dtype = _size(shape, size, "rand"), _float_dtype(dtype, "rand")
+    return _make(source(generator).random(dims).astype(dtype), device, requires_grad, "rand")
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal, from the library's generator (see `manual_seed`)."""
-    return _make(generator().standard_normal(_shape(size)).astype(to_dtype(dtype) or float32), requires_grad)
+def randn(
+    *shape: Any,
+    size: Any = None,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Standard normal, from `generator` or the library's generator (see `manual_seed`)."""
+    dims, dtype = _size(shape, size, "randn"), _float_dtype(dtype, "randn")
+    return _make(source(generator).standard_normal(dims).astype(dtype), device, requires_grad, "randn")
 
 
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None) -> Tensor:
-    """Integers in [low, high)."""
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Integers drawn uniformly from [low, high) (int64 unless `dtype` is given): `randint(10, (2, 3))` or
+    `randint(5, 10, size=(4,))`."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    return Tensor(generator().integers(low, high, size=tuple(size)).astype(to_dtype(dtype) or np.int64))
+    if size is None:
+        raise TypeError("randint(): missing the required argument 'size' (a tuple of ints)")
+    if not low < high:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    values = source(generator).integers(low, high, size=_size((), size, "randint"))
+    return _make(values.astype(to_dtype(dtype) or np.int64), device, requires_grad, "randint")
 
 
-def rand_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(*x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+def randperm(
+    n: int,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A random permutation of 0..n-1 (int64 unless `dtype` is given)."""
+    (count,) = _size((n,), None, "randperm")
+    values = source(generator).permutation(count)
+    return _make(values.astype(to_dtype(dtype) or np.int64), device, requires_grad, "randperm")
 
 
-def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(*x.shape, dtype=dtype or x.dtype, requires_grad=requires_grad)
+def rand_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1) in `x`'s shape and dtype."""
+    shape, dtype = _like(x, dtype, "rand_like")
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None) -> Tensor:
-    return Tensor(generator().normal(mean, std, size=tuple(size)).astype(to_dtype(dtype) or float32))
+def randn_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal in `x`'s shape and dtype."""
+    shape, dtype = _like(x, dtype, "randn_like")
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def normal(
+    mean: Any,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Draws from N(mean, std²): of shape `size` for numbers `mean` and `std` (d2l:
+    `normal(0, 0.01, size=(784, 10), requires_grad=True)`), or elementwise, in their broadcast shape, when either
+    is a tensor (then of its float dtype)."""
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal(): size cannot be given with a tensor mean or std (the shape is theirs)")
+        m, s = as_array(mean), as_array(std)
+        shape = np.broadcast_shapes(m.shape, s.shape)
+        dtype = to_dtype(dtype) or np.result_type(*(t._data.dtype for t in tensors))
+    else:
+        if size is None:
+            raise TypeError("normal(): with a number mean and std, the argument 'size' (a tuple of ints) is required")
+        m, s, shape = mean, std, _size((), size, "normal")
+        dtype = to_dtype(dtype)
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects all elements of std >= 0.0, got {std!r}")
+    values = source(generator).normal(m, s, size=shape)
+    return _make(values.astype(_float_dtype(dtype, "normal")), device, requires_grad, "normal")

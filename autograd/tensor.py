@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from .device import CPU, check_device, device, parse_to
 from .engine import owned
 from .grad_mode import state
+from .random import source
+from .size import Size
 
 float16 = np.dtype("float16")
 float32 = np.dtype("float32")
@@ -193,8 +196,9 @@ class Tensor:
         self._data = value._data
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape, as a `Size` (a tuple); code on the per-op path reads `_data.shape`, a plain tuple."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -218,11 +222,17 @@ class Tensor:
         return self.transpose(-2, -1)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Where the values live: always `device(type='cpu')`."""
+        return CPU
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self._data.shape if dim is None else self._data.shape[dim]
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a `Size`, or the length of dimension `dim`."""
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -277,6 +287,16 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __format__(self, spec: str) -> str:
+        """A one-element tensor formats as its value (`f"{loss:.3f}"`); others only without a format spec."""
+        if self._data.size == 1 and (spec or self._data.ndim == 0):
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ (a tensor of shape {self._data.shape})"
+            )
+        return str(self)
+
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", threshold=1000)
         extras = []
@@ -288,13 +308,24 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
-    # ---- dtype conversion ------------------------------------------------------------------------
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Convert to `dtype` (a device string such as "cpu" is accepted and ignored)."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, str) and dtype == "cpu":  # to(device) or to(device, dtype)
-            dtype = args[0] if args else None
-        return self if dtype is None else _ops.cast(self, to_dtype(dtype))
+    # ---- dtype and device conversion -------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor in another dtype: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` (other's
+        dtype), or with `device=`/`dtype=`/`copy=` keywords. Itself when nothing changes (unless `copy=True`); the
+        only device is the CPU, and asking for another raises RuntimeError."""
+        dtype, copy = parse_to(args, kwargs)
+        if dtype is not None and dtype != self._data.dtype:
+            return _ops.cast(self, dtype)
+        return _ops.clone(self) if copy else self
+
+    def cpu(self) -> Tensor:
+        """Itself: tensors always live on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Raises RuntimeError: autograd has no CUDA device."""
+        check_device("cuda" if device is None else device, "cuda")
+        return self
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
@@ -597,6 +628,43 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         self[...] = src
         return self
+
+    # ---- in-place random fills (from the library's generator or `generator`) ---------------------------
+    def _fill_random(self, what: str, draw: Callable[[np.random.Generator], np.ndarray], gen: Any) -> Tensor:
+        """Overwrite every element with `draw(rng)`, as `copy_` does (recorded as a constant on a non-leaf)."""
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f'"{what}" is not implemented for dtype {self._data.dtype}; it needs floating point')
+        values = np.asarray(draw(source(gen)), dtype=self._data.dtype)
+
+        def write(data: np.ndarray) -> None:
+            data[...] = values
+
+        return self._update(what, values, lambda t=self: _ops.index_put(t, ..., values), write)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std²) in place; returns self (d2l: `net[0].weight.data.normal_(0, 0.01)`)."""
+        if std < 0:
+            raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
+        return self._fill_random("normal_", lambda rng: rng.normal(mean, std, self._data.shape), generator)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from U(a, b) in place; returns self."""
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        return self._fill_random("uniform_", lambda rng: rng.uniform(a, b, self._data.shape), generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 with probability `p` (a number or a tensor broadcast to this shape), else 0; returns self."""
+        probs = p._data if isinstance(p, Tensor) else np.asarray(p)
+        if np.any((probs < 0) | (probs > 1)):
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p!r}")
+        return self._fill_random("bernoulli_", lambda rng: rng.random(self._data.shape) < probs, generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from the exponential distribution of rate `lambd` in place; returns self."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        return self._fill_random("exponential_", lambda rng: rng.exponential(1 / lambd, self._data.shape), generator)
 
 
 _TENSOR_OR_OPERAND = (Tensor, *_OPERAND_TYPES)

@@ -42,7 +42,8 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
 def _fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError(
-            f"Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape {tensor.shape})"
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(shape {tensor._data.shape})"
         )
     receptive_field = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field

@@ -8,9 +8,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd.device import check_device, parse_to
 from autograd.grad_mode import no_grad
 from autograd.grad_mode import state as grad_state
-from autograd.tensor import Tensor, to_dtype
+from autograd.tensor import Tensor
 
 from .parameter import Parameter
 from .utils import zero_grad_
@@ -218,11 +219,15 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer (and gradient) to `dtype` in place; returns self."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Convert every floating parameter and buffer (and gradient) in place; returns self.
+
+        Takes `Tensor.to`'s arguments: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, keywords. The
+        only device is the CPU (another raises RuntimeError); the dtype must be floating point.
+        """
+        target, _ = parse_to(args, kwargs, "Module.to")
+        if target is None:
             return self
-        target = to_dtype(dtype)
         if target.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
@@ -230,6 +235,15 @@ class Module:
                 tensor._data = tensor._data.astype(target)
                 if tensor.grad is not None:
                     tensor.grad = Tensor(tensor.grad._data.astype(target))
+        return self
+
+    def cpu(self) -> Module:
+        """Itself: parameters always live on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises RuntimeError: autograd has no CUDA device."""
+        check_device("cuda" if device is None else device, "Module.cuda")
         return self
 
     def float(self) -> Module:

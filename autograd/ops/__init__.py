@@ -71,6 +71,7 @@ from .shape import (
     getitem,
     index_key,
     index_put,
+    meshgrid,
     pad,
     permute,
     reshape,

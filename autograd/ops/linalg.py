@@ -101,7 +101,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape != b.shape:
-        raise RuntimeError(f"dot: inconsistent tensor size, expected {a.shape} and {b.shape} to match")
+        raise RuntimeError(f"dot: inconsistent tensor size, expected {tuple(a.shape)} and {tuple(b.shape)} to match")
     return matmul(a, b)
 
 

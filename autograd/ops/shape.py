@@ -10,6 +10,7 @@ import numpy as np
 
 from ..function import Function
 from ..promotion import promote
+from ..size import shape_arg
 from ..tensor import Tensor
 
 
@@ -207,22 +208,16 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     try:
         return GetItem.apply(x, index=key)
     except IndexError as err:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {err}") from None
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x._data.shape}: {err}") from None
 
 
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     return IndexPut.apply(x, value, index=index_key(index))
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
-
-
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape, "reshape", "shape")
     if shape == x._data.shape:
         return x
     try:
@@ -259,9 +254,9 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     """Reorder the dimensions."""
-    dims = _shape_arg(dims)
+    dims = shape_arg(dims, "permute", "dims")
     if sorted(normalize_dim(d, x.ndim, "permute") for d in dims) != list(range(x.ndim)):
-        raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the {x.ndim} dims of {x.shape}")
+        raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the {x.ndim} dims of {x._data.shape}")
     axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
     return Permute.apply(x, axes=axes)
 
@@ -300,7 +295,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def expand(x: Tensor, *shape: Any) -> Tensor:
     """Broadcast to `shape` without copying (-1 keeps a dimension)."""
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape, "expand")
     lead = len(shape) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(shape)} must be >= the tensor's dims {x.ndim}")
@@ -312,7 +307,7 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     try:
         np.broadcast_shapes(x.shape, target)
     except ValueError:
-        raise RuntimeError(f"expand: shape {x.shape} cannot be expanded to {target}") from None
+        raise RuntimeError(f"expand: shape {x._data.shape} cannot be expanded to {target}") from None
     return x if target == x.shape else Expand.apply(x, shape=target)
 
 
@@ -362,6 +357,34 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
     axis = normalize_dim(dim, len(shapes.pop()) + 1, "stack")
     return Stack.apply(*items, axis=axis)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids of 0-d or 1-d tensors of sizes (n1, n2, ...): output i holds tensors[i] along dim i
+    (indexing='ij'), or with the first two dims swapped, as in numpy (indexing='xy'); each is an expanded view."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    items = _tensor_list(tensors, "meshgrid")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    items = [x if isinstance(x, Tensor) else Tensor(x) for x in items]
+    for i, x in enumerate(items):
+        if x._data.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0D or 1D tensors, got shape {x._data.shape} at position {i}")
+    if len({x._data.dtype for x in items}) != 1:
+        raise RuntimeError(f"meshgrid expects all tensors to have the same dtype, got {[str(x.dtype) for x in items]}")
+    axes = list(range(len(items)))
+    if indexing == "xy" and len(items) > 1:
+        axes[0], axes[1] = 1, 0
+    grid = [0] * len(items)
+    for axis, x in zip(axes, items):
+        grid[axis] = x._data.size
+    lines = []
+    for axis, x in zip(axes, items):
+        shape = [1] * len(items)
+        shape[axis] = -1
+        lines.append(expand(reshape(x, shape), tuple(grid)))
+    return tuple(lines)
 
 
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
