@@ -706,7 +706,7 @@ _METHODS = (
     "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "
     "div neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
     "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
-    "unsqueeze expand expand_as broadcast_to split chunk"
+    "unsqueeze expand expand_as broadcast_to split chunk narrow unbind"
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))

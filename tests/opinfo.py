@@ -584,6 +584,20 @@ op("cat_tuple", cat_inputs())(lambda ns, *xs, dim: ns.cat(xs, dim))
 op("stack", aliased(stack_inputs()))(lambda ns, *xs, dim: ns.stack(list(xs), dim=dim))
 op("split", split_inputs())(lambda ns, x, sizes, dim: tuple(x.split(sizes, dim=dim)))
 op("chunk", chunk_inputs())(lambda ns, x, chunks, dim: tuple(x.chunk(chunks, dim=dim)))
+
+
+@st.composite
+def narrow_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    d = draw(dim(len(shape)))
+    n = shape[d]
+    start = draw(st.integers(-n, n))
+    length = draw(st.integers(0, n - (start % n if n and start < 0 else start)))
+    return (draw(arrays(shape)),), {"dim": d, "start": start, "length": length}
+
+
+op("narrow", narrow_inputs())(lambda ns, x, dim, start, length: x.narrow(dim, start, length))
+op("unbind", with_params(one(min_dims=1, min_side=1), dim=st.integers(-1, 0)))(lambda ns, x, dim: tuple(x.unbind(dim)))
 op("pad", pad_inputs())(lambda ns, x, pad, value: ns.pad(x, pad, value=value))
 
 

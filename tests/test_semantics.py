@@ -314,3 +314,31 @@ def test_dropout_frees_its_mask_so_a_second_backward_raises_as_in_pytorch():
     y.backward()  # retained: runs again
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.backward()
+
+
+# ---- narrow and unbind are views -----------------------------------------------------------------------------------
+
+
+def test_narrow_and_unbind_share_memory_and_see_an_update_of_their_base():
+    def program(L):
+        base = L.arange(6.0).reshape(2, 3)
+        narrowed, (row, _) = base.narrow(1, -2, 2), base.unbind(0)
+        base.add_(10.0)
+        return narrowed, row
+
+    same_as_torch(program)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda x: x.narrow(1, 3, 2), lambda x: x.narrow(1, 1, -1), lambda x: x.narrow(5, 0, 1), lambda x: x.unbind(2)],
+    ids=["past_the_end", "negative_length", "bad_dim", "unbind_bad_dim"],
+)
+def test_narrow_and_unbind_refuse_what_pytorch_refuses(call):
+    with pytest.raises((RuntimeError, IndexError)) as ours:
+        call(autograd.ones(3, 4))
+    if HAVE_TORCH:
+        import torch
+
+        with pytest.raises(type(ours.value)):
+            call(torch.ones(3, 4))

@@ -72,6 +72,7 @@ from .shape import (
     index_key,
     index_put,
     meshgrid,
+    narrow,
     pad,
     permute,
     reshape,
@@ -80,6 +81,7 @@ from .shape import (
     stack,
     t,
     transpose,
+    unbind,
     unsqueeze,
     view,
 )

@@ -414,6 +414,27 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, max(1, -(-length // chunks)), dim)
 
 
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """x[..., start:start + length, ...] along `dim` (`start` may be negative): a view sharing x's memory."""
+    axis = normalize_dim(dim, x.ndim, "narrow")
+    size = x._data.shape[axis]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start ({start}) is out of range for dimension {dim} of size {size}")
+    start = start + size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, start + length),))
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of x along `dim`, that dim removed: views sharing x's memory."""
+    axis = normalize_dim(dim, x.ndim, "unbind")
+    lead = (slice(None),) * axis
+    return tuple(GetItem.apply(x, index=(*lead, i)) for i in range(x._data.shape[axis]))
+
+
 _PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
