@@ -18,6 +18,7 @@ import numpy as np
 
 from . import ops
 from .grad_mode import no_grad
+from .ops.loss import BinaryCrossEntropyWithLogits
 from .random import generator
 from .size import Size, shape_arg
 from .tensor import Tensor, as_array, float32
@@ -186,8 +187,9 @@ class Bernoulli(Distribution):
         value = self._value(value)
         self._check_support((value._data == 0) | (value._data == 1), value, "{0, 1}")
         logits = self.logits
-        softplus = ops.relu(logits) + ops.log(1 + ops.exp(-ops.abs(logits)))  # log(1 + e^x), without overflow
-        return value * logits - softplus
+        shape = np.broadcast_shapes(value._data.shape, logits._data.shape)
+        # PyTorch's formula: minus the cross-entropy of the logits, whose slope at logits = 0 is exact (-1/2)
+        return -BinaryCrossEntropyWithLogits.apply(ops.broadcast_to(logits, shape), ops.broadcast_to(value, shape))
 
 
 class Categorical(Distribution):
