@@ -17,7 +17,9 @@ from .device import CPU, check_device, device, parse_to
 from .engine import owned
 from .grad_mode import state
 from .random import source
-from .size import Size
+from .size import SIZES, Size, as_size
+
+_cached_size = SIZES.get
 
 float16 = np.dtype("float16")
 float32 = np.dtype("float32")
@@ -198,7 +200,9 @@ class Tensor:
     @property
     def shape(self) -> Size:
         """The shape, as a `Size` (a tuple); code on the per-op path reads `_data.shape`, a plain tuple."""
-        return Size(self._data.shape)
+        shape = self._data.shape
+        size = _cached_size(shape)  # as_size's lookup, inlined: this property is read everywhere
+        return size if size is not None else as_size(shape)
 
     @property
     def ndim(self) -> int:
@@ -231,8 +235,10 @@ class Tensor:
         return False
 
     def size(self, dim: int | None = None) -> Size | int:
-        """The shape as a `Size`, or the length of dimension `dim`."""
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+        """The shape as a `Size`, or the length of dimension `dim` (negative counts from the end)."""
+        if dim is None:
+            return as_size(self._data.shape)
+        return self._data.shape[_normalize_dim(dim, self._data.ndim, "size")]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -701,6 +707,7 @@ from .ops.arithmetic import Mul as _Mul  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402
 from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
+from .ops.shape import normalize_dim as _normalize_dim  # noqa: E402
 
 _METHODS = (
     "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "
