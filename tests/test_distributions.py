@@ -114,6 +114,19 @@ def test_multinomial_log_prob_matches_pytorch(categories, total, data):
 
 
 @needs_torch
+@given(probabilities((2, 3)), st.integers(0, 5))
+def test_means_and_variances_match_pytorch(probs, total):
+    pairs = [
+        (D.Normal(probs, 2 * probs), torch.distributions.Normal(torch.tensor(probs), torch.tensor(2 * probs))),
+        (D.Bernoulli(probs), torch.distributions.Bernoulli(torch.tensor(probs))),
+        (D.Multinomial(total, probs), torch.distributions.Multinomial(total, torch.tensor(probs))),
+    ]
+    for ours, theirs in pairs:
+        for name in ("mean", "variance"):
+            np.testing.assert_allclose(getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-12)
+
+
+@needs_torch
 def test_a_zero_probability_category_has_pytorchs_log_prob():
     for cls, value in ((D.Categorical, 1), (D.Multinomial, [0.0, 3.0])):
         args = (3,) if cls is D.Multinomial else ()
