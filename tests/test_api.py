@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import shapes
 
 import autograd
 import nn
-from tests.strategies import shapes
 
 try:
     import torch
@@ -329,3 +329,18 @@ def test_type_named_constructors_match_pytorch(name, dtype):
         )
     )
     assert str(getattr(autograd, name)([1]).dtype) == dtype
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.meshgrid(L.ones(2, 2), indexing="ij"),
+        lambda L: L.meshgrid(L.ones(2), L.ones(2, dtype=L.float64), indexing="ij"),
+        lambda L: L.meshgrid(L.ones(2), indexing="ji"),
+    ],
+    ids=["2d", "mixed_dtypes", "bad_indexing"],
+)
+def test_meshgrid_refuses_what_pytorch_refuses(call):
+    for L in (autograd, torch) if torch is not None else (autograd,):
+        with pytest.raises(RuntimeError):
+            call(L)
