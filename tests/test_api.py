@@ -344,3 +344,22 @@ def test_meshgrid_refuses_what_pytorch_refuses(call):
     for L in (autograd, torch) if torch is not None else (autograd,):
         with pytest.raises(RuntimeError):
             call(L)
+
+
+@pytest.mark.parametrize(
+    "fill", [lambda t: t.normal_(0.0, 1.0), lambda t: t.uniform_(-1.0, 1.0)], ids=["normal_", "uniform_"]
+)
+def test_init_methods_follow_pytorchs_autograd_rules(fill):
+    leaf = autograd.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        fill(leaf)
+    assert (leaf.detach().numpy() == 0).all()  # the refused write changed nothing
+    with autograd.no_grad():
+        fill(leaf)
+    assert leaf.is_leaf and leaf.requires_grad and not (leaf.detach().numpy() == 0).all()
+    with pytest.raises(RuntimeError, match="floating point"):
+        fill(autograd.zeros(3, dtype=autograd.int64))
+    x = autograd.ones(3, requires_grad=True)
+    y = fill(x * 2)  # a random overwrite cuts the gradient to x, as in PyTorch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
