@@ -127,6 +127,21 @@ def test_means_and_variances_match_pytorch(probs, total):
 
 
 @needs_torch
+@pytest.mark.parametrize("value_dtype", ["int64", "bool", "float32"])
+@pytest.mark.parametrize("name", ["Bernoulli", "Categorical", "Normal"])
+def test_log_prob_of_integer_values_keeps_the_parameters_float32(name, value_dtype):
+    """PyTorch refuses some integer values (Bernoulli, Normal); here they count as the float values they equal."""
+    if name == "Categorical" and value_dtype != "int64":
+        pytest.skip("a category is an integer")
+    args = {"Bernoulli": (0.3,), "Categorical": ([0.3, 0.7],), "Normal": (0.0, 1.0)}[name]
+    ours = getattr(D, name)(*args).log_prob(autograd.tensor([1, 0]).to(getattr(autograd, value_dtype)))
+    theirs = getattr(torch.distributions, name)(*map(torch.tensor, args))
+    theirs = theirs.log_prob(torch.tensor([1, 0]) if name == "Categorical" else torch.tensor([1.0, 0.0]))
+    assert ours.dtype == autograd.float32 and theirs.dtype == torch.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@needs_torch
 def test_a_zero_probability_category_has_pytorchs_log_prob():
     for cls, value in ((D.Categorical, 1), (D.Multinomial, [0.0, 3.0])):
         args = (3,) if cls is D.Multinomial else ()
