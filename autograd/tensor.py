@@ -7,6 +7,7 @@ leaf end of the backward pass (gradient accumulation and hooks).
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -156,9 +157,10 @@ def _ragged(data: Any) -> str | None:
     return None
 
 
-def _check_can_require_grad(array: np.ndarray) -> None:
-    if array.dtype.kind != "f":
-        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {array.dtype})")
+def check_can_require_grad(dtype: np.dtype) -> None:
+    """RuntimeError unless a tensor of `dtype` can require gradients (floating point only)."""
+    if dtype.kind != "f":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {dtype})")
 
 
 class Tensor:
@@ -172,7 +174,7 @@ class Tensor:
         plain = isinstance(data, np.ndarray) and dtype is None and data.dtype.kind in _KINDS
         array = data if plain else as_array(data, dtype)
         if requires_grad:
-            _check_can_require_grad(array)
+            check_can_require_grad(array.dtype)
         self._data = array
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
@@ -359,7 +361,7 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() for a non-leaf")
         if requires_grad:
-            _check_can_require_grad(self._data)
+            check_can_require_grad(self._data.dtype)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -637,15 +639,17 @@ class Tensor:
 
     # ---- in-place random fills (from the library's generator or `generator`) ---------------------------
     def _fill_random(self, what: str, draw: Callable[[np.random.Generator], np.ndarray], gen: Any) -> Tensor:
-        """Overwrite every element with `draw(rng)`, as `copy_` does (recorded as a constant on a non-leaf)."""
+        """Overwrite every element with `draw(rng)`, as `copy_` does (recorded as a constant on a non-leaf). The
+        values are drawn once, when the update goes ahead: a refused one leaves the generator as it was."""
         if self._data.dtype.kind != "f":
             raise RuntimeError(f'"{what}" is not implemented for dtype {self._data.dtype}; it needs floating point')
-        values = np.asarray(draw(source(gen)), dtype=self._data.dtype)
+        rng, dtype = source(gen), self._data.dtype
+        values = functools.cache(lambda: np.asarray(draw(rng), dtype=dtype))
 
         def write(data: np.ndarray) -> None:
-            data[...] = values
+            data[...] = values()
 
-        return self._update(what, values, lambda t=self: _ops.index_put(t, ..., values), write)
+        return self._update(what, None, lambda t=self: _ops.index_put(t, ..., values()), write)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std²) in place; returns self (d2l: `net[0].weight.data.normal_(0, 0.01)`)."""

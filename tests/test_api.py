@@ -363,3 +363,25 @@ def test_init_methods_follow_pytorchs_autograd_rules(fill):
     y = fill(x * 2)  # a random overwrite cuts the gradient to x, as in PyTorch
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: autograd.rand(3, device="cuda"),
+        lambda: autograd.randn(3, device="cuda"),
+        lambda: autograd.normal(0.0, 1.0, size=(3,), device="cuda"),
+        lambda: autograd.randint(0, 5, (3,), requires_grad=True),
+        lambda: autograd.randperm(3, requires_grad=True),
+        lambda: autograd.zeros(3, requires_grad=True).normal_(),
+        lambda: autograd.zeros(3, requires_grad=True).uniform_(),
+    ],
+    ids=["rand_cuda", "randn_cuda", "normal_cuda", "randint_grad", "randperm_grad", "normal_leaf", "uniform_leaf"],
+)
+def test_a_refused_random_call_leaves_the_generator_as_it_was(call):
+    autograd.manual_seed(7)
+    expected = autograd.rand(4).numpy()
+    autograd.manual_seed(7)
+    with pytest.raises(RuntimeError):
+        call()
+    np.testing.assert_array_equal(autograd.rand(4).numpy(), expected)
