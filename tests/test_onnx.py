@@ -146,6 +146,38 @@ def test_a_dynamic_batch_axis_accepts_another_batch_size(tmp_path):
     np.testing.assert_allclose(_run(path, x), model(x)._data, rtol=1e-5, atol=1e-6)
 
 
+# (model, its batch axis, its outputs: an RNN's h_n and c_n have the batch on axis 1)
+DYNAMIC = [
+    ("lenet", 0, {"output": 0}),
+    ("conv_batch_norm", 0, {"output": 0}),
+    ("gru", 1, {"output": 1, "h_n": 1}),
+    ("lstm", 0, {"output": 0, "h_n": 1, "c_n": 1}),
+    ("language_model", 1, {"output": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "axis", "outputs"), DYNAMIC)
+def test_recurrent_and_convolutional_models_take_another_batch_size(name, axis, outputs, tmp_path):
+    build, data = MODELS[name]
+    autograd.manual_seed(0)
+    model, x = build(), data()
+    path = tmp_path / f"{name}.onnx"
+    axes = {"input": {axis: "batch"}} | {out: {dim: "batch"} for out, dim in outputs.items()}
+    export(model, x, path, output_names=list(outputs), dynamic_axes=axes)
+    bigger = autograd.cat([x, x.narrow(axis, 0, 2)], dim=axis)
+    model.eval()
+    expected = _outputs(model(bigger))
+    assert bigger.shape[axis] != x.shape[axis]
+    for a, e in zip(_run_all(path, bigger), expected, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+def test_a_batch_norm_without_running_statistics_is_a_clear_error(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, track_running_stats=False))
+    with pytest.raises(RuntimeError, match=r"batch_norm with batch statistics.*running statistics"):
+        export(model, autograd.randn(5, 3), tmp_path / "model.onnx")
+
+
 def test_the_parameters_are_initializers_named_as_in_the_state_dict(tmp_path):
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
     path = tmp_path / "model.onnx"
