@@ -187,6 +187,27 @@ def _language_models(lib):
     return LanguageModel()
 
 
+def _lenet(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 6, kernel_size=5, padding=2), lib.Sigmoid(), lib.AvgPool2d(kernel_size=2, stride=2),
+        lib.Conv2d(6, 16, kernel_size=5), lib.Sigmoid(), lib.AvgPool2d(kernel_size=2, stride=2),
+        lib.Flatten(), lib.Linear(16 * 5 * 5, 120), lib.Sigmoid(), lib.Linear(120, 10),
+    )  # fmt: skip
+
+
+def _batch_norm_cnn(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 4, kernel_size=3, padding=1, bias=False), lib.BatchNorm2d(4), lib.ReLU(),
+        lib.MaxPool2d(kernel_size=3, stride=2, padding=1),
+        lib.Conv2d(4, 8, kernel_size=3, padding=1), lib.BatchNorm2d(8), lib.ReLU(),
+        lib.AdaptiveAvgPool2d(1), lib.Flatten(), lib.Linear(8, 10), lib.BatchNorm1d(10),
+    )  # fmt: skip
+
+
+def _images(rng):
+    return rng.standard_normal((4, 1, 28, 28), dtype=np.float32)
+
+
 def _float_steps(rng):
     return rng.standard_normal((5, 3, 4), dtype=np.float32)
 
@@ -195,8 +216,11 @@ def _tokens(rng):
     return rng.integers(0, 20, (6, 3))
 
 
-# (our model, PyTorch's, an input): the recurrent layers with every option that changes the state dict's keys
-RECURRENT_TWINS = {
+# (the model built from `lib`, `nn` here or `torch.nn` there; an input): the models of the issue and the recurrent
+# layers with every option that changes the state dict's keys
+TWINS = {
+    "lenet": (_lenet, _images),
+    "batch_norm_cnn": (_batch_norm_cnn, _images),
     "rnn": (lambda lib: lib.RNN(4, 6, num_layers=2, nonlinearity="relu"), _float_steps),
     "gru": (lambda lib: lib.GRU(4, 6, bidirectional=True), _float_steps),
     "lstm": (lambda lib: lib.LSTM(4, 6, num_layers=2, batch_first=True), _float_steps),
@@ -213,7 +237,37 @@ def _outputs(result, to_numpy):
     return [to_numpy(result)]
 
 
-def _assert_same_recurrent_outputs(ours, theirs, x):
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+def _train_here(model, x, steps=3):
+    """A few SGD steps on the mean square of the output, in training mode (batch norms update their statistics)."""
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        out = _first(model(autograd.tensor(x)))
+        (out * out).mean().backward()
+        opt.step()
+    model.eval()
+
+
+def _train_there(model, x, steps=3):
+    """`_train_here` in PyTorch."""
+    import torch
+
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        out = _first(model(torch.from_numpy(x)))
+        (out * out).mean().backward()
+        opt.step()
+    model.eval()
+
+
+def _assert_same_outputs_everywhere(ours, theirs, x):
     import torch
 
     with torch.no_grad():
@@ -226,33 +280,37 @@ def _assert_same_recurrent_outputs(ours, theirs, x):
 
 
 @needs_torch
-@pytest.mark.parametrize("name", RECURRENT_TWINS)
-def test_recurrent_models_saved_here_load_into_pytorch(tmp_path, name):
+@pytest.mark.parametrize("name", TWINS)
+def test_a_model_trained_here_loads_into_pytorch(tmp_path, name):
     import torch
     from safetensors.torch import load_file
 
-    build, data = RECURRENT_TWINS[name]
+    build, data = TWINS[name]
     autograd.manual_seed(0)
     ours, theirs = build(nn), build(torch.nn).eval()
+    rng = np.random.default_rng(0)
+    _train_here(ours, data(rng))
     autograd.save(ours.state_dict(), tmp_path / "model.safetensors")
     result = theirs.load_state_dict(load_file(tmp_path / "model.safetensors"))
     assert not result.missing_keys and not result.unexpected_keys
-    _assert_same_recurrent_outputs(ours, theirs, data(np.random.default_rng(0)))
+    _assert_same_outputs_everywhere(ours, theirs, data(rng))
 
 
 @needs_torch
-@pytest.mark.parametrize("name", RECURRENT_TWINS)
-def test_recurrent_models_pytorch_saved_load_here(tmp_path, name):
+@pytest.mark.parametrize("name", TWINS)
+def test_a_model_pytorch_trained_loads_here(tmp_path, name):
     import torch
     from safetensors.torch import save_file
 
-    build, data = RECURRENT_TWINS[name]
+    build, data = TWINS[name]
     torch.manual_seed(0)
-    ours, theirs = build(nn), build(torch.nn).eval()
+    ours, theirs = build(nn).eval(), build(torch.nn)
+    rng = np.random.default_rng(1)
+    _train_there(theirs, data(rng))
     save_file(theirs.state_dict(), tmp_path / "model.safetensors")
     ours.load_state_dict(autograd.load(tmp_path / "model.safetensors"))
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    _assert_same_recurrent_outputs(ours, theirs, data(np.random.default_rng(1)))
+    _assert_same_outputs_everywhere(ours, theirs, data(rng))
 
 
 @needs_torch
