@@ -12,7 +12,8 @@ _TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "xla", "meta", "ipu", "hpu", "mtia
 
 
 class device:  # noqa: N801 (PyTorch's name: autograd.device)
-    """A device: `device('cpu')`, `device('cuda:1')`, `device('cuda', 0)`; equal to its string form ('cpu')."""
+    """A device: `device('cpu')`, `device('cuda:1')`, `device('cuda', 0)`; equal to a device of the same type and
+    index (not to a string, as in PyTorch: compare `str(d)` or `d.type` with 'cpu')."""
 
     __slots__ = ("type", "index")
 
@@ -43,11 +44,6 @@ class device:  # noqa: N801 (PyTorch's name: autograd.device)
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
         if not isinstance(other, device):
             return NotImplemented
         return (self.type, self.index) == (other.type, other.index)

@@ -18,6 +18,8 @@ import numpy as np
 
 from . import ops
 from .grad_mode import no_grad
+from .ops.loss import BinaryCrossEntropyWithLogits
+from .promotion import promote_types
 from .random import generator
 from .size import Size, shape_arg
 from .tensor import Tensor, as_array, float32
@@ -186,8 +188,11 @@ class Bernoulli(Distribution):
         value = self._value(value)
         self._check_support((value._data == 0) | (value._data == 1), value, "{0, 1}")
         logits = self.logits
-        softplus = ops.relu(logits) + ops.log(1 + ops.exp(-ops.abs(logits)))  # log(1 + e^x), without overflow
-        return value * logits - softplus
+        dtype = promote_types(logits._data.dtype, value._data.dtype)  # integer counts take the logits' dtype
+        logits, value = (x if x._data.dtype == dtype else ops.cast(x, dtype) for x in (logits, value))
+        shape = np.broadcast_shapes(value._data.shape, logits._data.shape)
+        # PyTorch's formula: minus the cross-entropy of the logits, whose slope at logits = 0 is exact (-1/2)
+        return -BinaryCrossEntropyWithLogits.apply(ops.broadcast_to(logits, shape), ops.broadcast_to(value, shape))
 
 
 class Categorical(Distribution):

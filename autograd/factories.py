@@ -6,6 +6,7 @@ Shapes are given as varargs (`zeros(2, 3)`), one tuple or list (`zeros((2, 3))`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from .device import check_device
 from .random import Generator, source
 from .size import shape_arg
-from .tensor import Tensor, as_array, float32, to_dtype
+from .tensor import Tensor, as_array, check_can_require_grad, float32, int64, to_dtype
 
 
 def _size(shape: tuple[Any, ...], size: Any, op: str) -> tuple[int, ...]:
@@ -33,6 +34,15 @@ def _size(shape: tuple[Any, ...], size: Any, op: str) -> tuple[int, ...]:
 def _make(array: np.ndarray, device: Any, requires_grad: bool, op: str) -> Tensor:
     check_device(device, op)
     return Tensor(array, requires_grad=requires_grad)
+
+
+def _drawn(draw: Callable[[], np.ndarray], dtype: np.dtype, device: Any, requires_grad: bool, op: str) -> Tensor:
+    """A tensor of `draw()` as `dtype`, drawn only once the device and requires_grad are known to be good, so that
+    a refused call leaves the generator as it was."""
+    check_device(device, op)
+    if requires_grad:
+        check_can_require_grad(dtype)
+    return Tensor(draw().astype(dtype), requires_grad=requires_grad)
 
 
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
@@ -162,7 +172,7 @@ def rand(
 ) -> Tensor:
     """Uniform on [0, 1), from `generator` or the library's generator (see `manual_seed`)."""
     dims, dtype = _size(shape, size, "rand"), _float_dtype(dtype, "rand")
-    return _make(source(generator).random(dims).astype(dtype), device, requires_grad, "rand")
+    return _drawn(lambda: source(generator).random(dims), dtype, device, requires_grad, "rand")
 
 
 def randn(
@@ -175,7 +185,7 @@ def randn(
 ) -> Tensor:
     """Standard normal, from `generator` or the library's generator (see `manual_seed`)."""
     dims, dtype = _size(shape, size, "randn"), _float_dtype(dtype, "randn")
-    return _make(source(generator).standard_normal(dims).astype(dtype), device, requires_grad, "randn")
+    return _drawn(lambda: source(generator).standard_normal(dims), dtype, device, requires_grad, "randn")
 
 
 def randint(
@@ -198,8 +208,9 @@ def randint(
         raise TypeError("randint(): missing the required argument 'size' (a tuple of ints)")
     if not low < high:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    values = source(generator).integers(low, high, size=_size((), size, "randint"))
-    return _make(values.astype(to_dtype(dtype) or np.int64), device, requires_grad, "randint")
+    dims = _size((), size, "randint")
+    rng, dtype = source(generator), to_dtype(dtype) or int64
+    return _drawn(lambda: rng.integers(low, high, size=dims), dtype, device, requires_grad, "randint")
 
 
 def randperm(
@@ -212,8 +223,8 @@ def randperm(
 ) -> Tensor:
     """A random permutation of 0..n-1 (int64 unless `dtype` is given)."""
     (count,) = _size((n,), None, "randperm")
-    values = source(generator).permutation(count)
-    return _make(values.astype(to_dtype(dtype) or np.int64), device, requires_grad, "randperm")
+    rng, dtype = source(generator), to_dtype(dtype) or int64
+    return _drawn(lambda: rng.permutation(count), dtype, device, requires_grad, "randperm")
 
 
 def rand_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -255,5 +266,5 @@ def normal(
         dtype = to_dtype(dtype)
     if np.any(np.asarray(s) < 0):
         raise RuntimeError(f"normal expects all elements of std >= 0.0, got {std!r}")
-    values = source(generator).normal(m, s, size=shape)
-    return _make(values.astype(_float_dtype(dtype, "normal")), device, requires_grad, "normal")
+    rng, dtype = source(generator), _float_dtype(dtype, "normal")
+    return _drawn(lambda: rng.normal(m, s, size=shape), dtype, device, requires_grad, "normal")

@@ -13,6 +13,14 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes: Any = ()) -> Size:
+        """`Size([2, 3])`: from an iterable of ints (anything with `__index__` counts: numpy integers, bools and
+        one-element integer tensors, as in PyTorch); TypeError for other items."""
+        items = tuple(sizes)
+        if not all(type(n) is int for n in items):
+            items = tuple(_item(n, i) for i, n in enumerate(items))
+        return tuple.__new__(cls, items)
+
     def __repr__(self) -> str:
         return f"autograd.Size({list(self)})"
 
@@ -22,7 +30,7 @@ class Size(tuple):
 
     def __getitem__(self, index: SupportsIndex | slice) -> Any:
         item = tuple.__getitem__(self, index)
-        return Size(item) if isinstance(index, slice) else item
+        return as_size(item) if isinstance(index, slice) else item
 
     def __add__(self, other: Any) -> Any:
         return Size(tuple.__add__(self, other)) if isinstance(other, tuple) else NotImplemented
@@ -31,9 +39,33 @@ class Size(tuple):
         return Size(tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
 
     def __mul__(self, times: SupportsIndex) -> Size:
-        return Size(tuple.__mul__(self, times))
+        return as_size(tuple.__mul__(self, times))
 
     __rmul__ = __mul__
+
+
+# One Size per distinct shape, shared (a Size is immutable): `Tensor.shape` then costs a dict lookup instead of
+# building a tuple subclass. Programs use few shapes; the cap keeps one with ever-new shapes bounded.
+SIZES: dict[tuple[int, ...], Size] = {}
+_MAX_SIZES = 4096
+
+
+def as_size(shape: tuple[int, ...]) -> Size:
+    """`shape`, a tuple known to hold ints (a numpy shape), as a Size without checking it again: the fast path of
+    `Tensor.shape` (which looks in `SIZES` first)."""
+    size = SIZES.get(shape)
+    if size is None:
+        if len(SIZES) >= _MAX_SIZES:
+            SIZES.clear()
+        size = SIZES[shape] = tuple.__new__(Size, shape)
+    return size
+
+
+def _item(value: Any, position: int) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"Size() takes an iterable of 'int' (item {position} is '{type(value).__name__}')") from None
 
 
 def _dimension(value: Any, op: str, name: str, position: int) -> int:

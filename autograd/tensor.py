@@ -7,6 +7,7 @@ leaf end of the backward pass (gradient accumulation and hooks).
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,7 +18,9 @@ from .device import CPU, check_device, device, parse_to
 from .engine import owned
 from .grad_mode import state
 from .random import source
-from .size import Size
+from .size import SIZES, Size, as_size
+
+_cached_size = SIZES.get
 
 float16 = np.dtype("float16")
 float32 = np.dtype("float32")
@@ -154,9 +157,10 @@ def _ragged(data: Any) -> str | None:
     return None
 
 
-def _check_can_require_grad(array: np.ndarray) -> None:
-    if array.dtype.kind != "f":
-        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {array.dtype})")
+def check_can_require_grad(dtype: np.dtype) -> None:
+    """RuntimeError unless a tensor of `dtype` can require gradients (floating point only)."""
+    if dtype.kind != "f":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients (this one is {dtype})")
 
 
 class Tensor:
@@ -170,7 +174,7 @@ class Tensor:
         plain = isinstance(data, np.ndarray) and dtype is None and data.dtype.kind in _KINDS
         array = data if plain else as_array(data, dtype)
         if requires_grad:
-            _check_can_require_grad(array)
+            check_can_require_grad(array.dtype)
         self._data = array
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
@@ -198,7 +202,9 @@ class Tensor:
     @property
     def shape(self) -> Size:
         """The shape, as a `Size` (a tuple); code on the per-op path reads `_data.shape`, a plain tuple."""
-        return Size(self._data.shape)
+        shape = self._data.shape
+        size = _cached_size(shape)  # as_size's lookup, inlined: this property is read everywhere
+        return size if size is not None else as_size(shape)
 
     @property
     def ndim(self) -> int:
@@ -231,8 +237,10 @@ class Tensor:
         return False
 
     def size(self, dim: int | None = None) -> Size | int:
-        """The shape as a `Size`, or the length of dimension `dim`."""
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+        """The shape as a `Size`, or the length of dimension `dim` (negative counts from the end)."""
+        if dim is None:
+            return as_size(self._data.shape)
+        return self._data.shape[_normalize_dim(dim, self._data.ndim, "size")]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -353,7 +361,7 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; use detach() for a non-leaf")
         if requires_grad:
-            _check_can_require_grad(self._data)
+            check_can_require_grad(self._data.dtype)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -631,15 +639,17 @@ class Tensor:
 
     # ---- in-place random fills (from the library's generator or `generator`) ---------------------------
     def _fill_random(self, what: str, draw: Callable[[np.random.Generator], np.ndarray], gen: Any) -> Tensor:
-        """Overwrite every element with `draw(rng)`, as `copy_` does (recorded as a constant on a non-leaf)."""
+        """Overwrite every element with `draw(rng)`, as `copy_` does (recorded as a constant on a non-leaf). The
+        values are drawn once, when the update goes ahead: a refused one leaves the generator as it was."""
         if self._data.dtype.kind != "f":
             raise RuntimeError(f'"{what}" is not implemented for dtype {self._data.dtype}; it needs floating point')
-        values = np.asarray(draw(source(gen)), dtype=self._data.dtype)
+        rng, dtype = source(gen), self._data.dtype
+        values = functools.cache(lambda: np.asarray(draw(rng), dtype=dtype))
 
         def write(data: np.ndarray) -> None:
-            data[...] = values
+            data[...] = values()
 
-        return self._update(what, values, lambda t=self: _ops.index_put(t, ..., values), write)
+        return self._update(what, None, lambda t=self: _ops.index_put(t, ..., values()), write)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std²) in place; returns self (d2l: `net[0].weight.data.normal_(0, 0.01)`)."""
@@ -701,6 +711,7 @@ from .ops.arithmetic import Mul as _Mul  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402
 from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
+from .ops.shape import normalize_dim as _normalize_dim  # noqa: E402
 
 _METHODS = (
     "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "

@@ -602,6 +602,17 @@ op("pad", pad_inputs())(lambda ns, x, pad, value: ns.pad(x, pad, value=value))
 
 
 @st.composite
+def meshgrid_inputs(draw):
+    """One to three 0-d or 1-d arrays, and the indexing."""
+    count = draw(st.integers(1, 3))
+    xs = tuple(draw(arrays(draw(shapes(max_dims=1)), floats())) for _ in range(count))
+    return xs, {"indexing": draw(st.sampled_from(["ij", "xy"]))}
+
+
+op("meshgrid", meshgrid_inputs())(lambda ns, *xs, indexing: tuple(ns.meshgrid(*xs, indexing=indexing)))
+
+
+@st.composite
 def pad_mode_inputs(draw):
     """Reflect (widths below the size), replicate, circular (widths up to the size) or constant with negative
     widths (cropping), on the last one to three dims as PyTorch's modes allow."""

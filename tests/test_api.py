@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import shapes
 
 import autograd
+import nn
 
-torch = pytest.importorskip("torch")
+try:
+    import torch
+except ImportError:
+    torch = None
 
 
 def both(program):
-    """`program(autograd)` and `program(torch)`, which must give equal results."""
+    """`program(autograd)` and `program(torch)`, which must give equal results (torch skipped when absent)."""
+    if torch is None:
+        pytest.skip("PyTorch (the test oracle) is not installed")
     ours, theirs = program(autograd), program(torch)
     assert ours == theirs, (ours, theirs)
     return ours
@@ -51,7 +60,7 @@ def test_factories_take_pytorchs_arguments(make):
     "call", [lambda L: L.randn(2.5), lambda L: L.zeros("3"), lambda L: L.ones(4).reshape(2.5, 2)], ids=str
 )
 def test_a_shape_that_is_not_ints_raises_a_type_error(call):
-    for L in (autograd, torch):
+    for L in (autograd, torch) if torch is not None else (autograd,):
         with pytest.raises(TypeError):
             call(L)
 
@@ -92,3 +101,287 @@ def test_d2l_multinomial_sampling():
     assert (counts.numpy() > 100).all()
     normal = autograd.distributions.Normal(0.0, 1.0).sample((2000,)).numpy()
     assert abs(normal.mean()) < 0.1
+
+
+@given(shapes(max_dims=4), st.data())
+def test_a_size_is_a_tuple_with_pytorchs_methods(shape, data):
+    size = autograd.zeros(shape).shape
+    assert type(size) is autograd.Size and size == shape and hash(size) == hash(shape)
+    assert size.numel() == int(np.prod(shape)) and autograd.zeros(shape).size() == size
+    start = data.draw(st.integers(-len(shape) - 1, len(shape) + 1))
+    assert type(size[start:]) is autograd.Size and size[start:] == shape[start:]
+    assert type(size + (5,)) is autograd.Size and size + (5,) == shape + (5,)
+    assert type((5,) + size) is autograd.Size and type(size * 2) is autograd.Size
+    if shape:
+        assert size[-1] == shape[-1] and type(size[0]) is int
+        assert autograd.zeros(shape).size(-1) == shape[-1]
+    both(lambda L: (repr(L.Size(shape)).split(".")[-1], L.Size(shape).numel(), L.zeros(shape).reshape(size).shape))
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda L: L.Size([2, 2.5]), TypeError),
+        (lambda L: L.Size(["3"]), TypeError),
+        (lambda L: L.Size([2]) + (1.5,), TypeError),
+        (lambda L: L.ones(2, 3).size(2), IndexError),
+        (lambda L: L.ones(2, 3).size(-3), IndexError),
+        (lambda L: L.ones(2, 3).size(1.0), TypeError),
+    ],
+)
+def test_a_bad_size_or_dimension_raises_pytorchs_error(call, error):
+    for L in (autograd, torch) if torch is not None else (autograd,):
+        with pytest.raises(error):
+            call(L)
+
+
+def test_size_takes_numpy_integers_as_pytorch_does():
+    both(lambda L: tuple(L.Size([np.int64(2), np.int32(3)])))
+
+
+@pytest.mark.parametrize("name", ["cpu", "cuda", "cuda:1", "mps", "meta"])
+def test_devices_are_named_printed_and_compared_as_in_pytorch(name):
+    both(
+        lambda L: (
+            repr(L.device(name)),
+            str(L.device(name)),
+            L.device(name).type,
+            L.device(name).index,
+            L.device(name) == L.device(name),
+            L.device(name) == name,  # a device is not equal to its string (PyTorch)
+            len({L.device(name), L.device(name)}),
+        )
+    )
+    assert autograd.device("cuda", 1) == autograd.device("cuda:1") != autograd.device("cuda:0")
+
+
+@pytest.mark.parametrize("name", ["gpu", "cuda:x", "cuda:-1", ""])
+def test_a_malformed_device_string_raises_a_runtime_error(name):
+    for L in (autograd, torch) if torch is not None else (autograd,):
+        with pytest.raises(RuntimeError):
+            L.device(name)
+
+
+def try_gpu(L, i=0):
+    """d2l's try_gpu: the i-th GPU if there is one, else the CPU."""
+    if L.cuda.device_count() >= i + 1:
+        return L.device(f"cuda:{i}")
+    return L.device("cpu")
+
+
+def try_all_gpus(L):
+    """d2l's try_all_gpus: every GPU, or [cpu] without one."""
+    devices = [L.device(f"cuda:{i}") for i in range(L.cuda.device_count())]
+    return devices if devices else [L.device("cpu")]
+
+
+def test_d2l_try_gpu_falls_back_to_the_cpu_and_tensors_and_modules_go_there():
+    assert autograd.cuda.is_available() is False and autograd.cuda.device_count() == 0
+    assert try_gpu(autograd) == autograd.device("cpu") and try_gpu(autograd, 3) == autograd.device("cpu")
+    assert try_all_gpus(autograd) == [autograd.device("cpu")]
+    x = autograd.ones(2, 3, device=try_gpu(autograd))
+    assert x.device == try_gpu(autograd) and not x.is_cuda
+    net = nn.Sequential(nn.Linear(3, 1))
+    assert net.to(device=try_gpu(autograd)) is net and net(x).device == autograd.device("cpu")
+
+
+def test_module_to_converts_parameters_and_gradients_in_place_as_in_pytorch():
+    net = nn.Linear(3, 2)
+    net(autograd.ones(4, 3)).sum().backward()
+    weight = net.weight
+    assert net.to("cpu", autograd.float64) is net and net.weight is weight
+    assert net.weight.dtype == autograd.float64 and net.weight.grad.dtype == autograd.float64
+    assert net.bias.dtype == autograd.float64
+    with pytest.raises(TypeError, match="floating point"):
+        net.to(autograd.int64)
+    assert net.weight.dtype == autograd.float64  # the refused conversion changed nothing
+    for move in (lambda: net.cuda(), lambda: net.to("cuda:0"), lambda: net.to(device=autograd.device("cuda"))):
+        with pytest.raises(RuntimeError, match="'cpu'"):
+            move()
+    assert net.weight.dtype == autograd.float64 and net.cpu() is net
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: autograd.zeros(2, device="cuda"),
+        lambda: autograd.ones((2,), device=autograd.device("cuda", 0)),
+        lambda: autograd.rand(2, device="cuda"),
+        lambda: autograd.randn(size=(2,), device="cuda"),
+        lambda: autograd.empty(2, device="cuda"),
+        lambda: autograd.full((2,), 1.0, device="cuda"),
+        lambda: autograd.arange(3, device="cuda"),
+        lambda: autograd.tensor([1.0], device="cuda"),
+        lambda: autograd.zeros_like(autograd.ones(2), device="cuda"),
+        lambda: autograd.normal(0.0, 1.0, size=(2,), device="cuda"),
+        lambda: autograd.ones(2).to("cuda", autograd.float64),
+        lambda: autograd.ones(2).cuda(0),
+        lambda: autograd.Generator(device="cuda"),
+    ],
+)
+def test_every_factory_and_move_refuses_cuda_naming_the_cpu(make):
+    with pytest.raises(RuntimeError, match="only supported device is 'cpu'"):
+        make()
+
+
+@given(shapes(max_dims=3), st.sampled_from(["float32", "float64"]))
+def test_factories_take_size_varargs_and_keywords_alike(shape, dtype):
+    for name in ("zeros", "ones", "empty", "rand", "randn"):
+        factory = getattr(autograd, name)
+        made = [factory(*shape, dtype=dtype), factory(shape), factory(list(shape)), factory(size=shape)]
+        assert all(t.shape == shape for t in made), name
+        assert made[0].dtype == np.dtype(dtype) and made[1].dtype == autograd.float32
+        leaf = factory(size=shape, dtype=dtype, device="cpu", requires_grad=True)
+        assert leaf.requires_grad and leaf.is_leaf and leaf.dtype == np.dtype(dtype)
+    both(lambda L: [str(getattr(L, name)(size=shape).dtype).split(".")[-1] for name in ("zeros", "rand", "randn")])
+
+
+def test_a_generator_makes_draws_repeatable_without_touching_the_global_one():
+    def draws(seed):
+        g = autograd.Generator().manual_seed(seed)
+        return [autograd.rand(3, generator=g).numpy(), autograd.randn(2, generator=g).numpy()]
+
+    autograd.manual_seed(5)
+    global_first = autograd.rand(4).numpy()
+    autograd.manual_seed(5)
+    first = draws(0)
+    assert all(np.array_equal(a, b) for a, b in zip(first, draws(0)))
+    np.testing.assert_array_equal(autograd.rand(4).numpy(), global_first)
+    assert not np.array_equal(first[0], draws(1)[0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.zeros(2, dtype=L.int64, requires_grad=True),
+        lambda L: L.randn(2, size=(3,)),
+        lambda L: L.normal(0.0, -1.0, size=(2,)),
+        lambda L: L.empty(2).normal_(0.0, -1.0),
+        lambda L: L.empty(2).uniform_(1.0, 0.0),
+        lambda L: L.zeros(-1),
+    ],
+    ids=["int_requires_grad", "size_twice", "negative_std", "normal_negative_std", "uniform_reversed", "negative"],
+)
+def test_bad_factory_arguments_raise_pytorchs_error_types(call):
+    if torch is None:
+        pytest.skip("PyTorch (the test oracle) is not installed")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(theirs.type):
+        call(autograd)
+
+
+def test_d2l_trains_linear_regression_from_scratch():
+    """d2l 3.4: parameters from normal(..., requires_grad=True), updated under no_grad, gradients zeroed."""
+    autograd.manual_seed(0)
+    true_w, true_b = autograd.tensor([2.0, -3.4]), 4.2
+    X = autograd.normal(0, 1, (1000, len(true_w)))
+    y = (X @ true_w + true_b).reshape((-1, 1)) + autograd.normal(0, 0.01, size=(1000, 1))
+    w = autograd.normal(0, 0.01, size=(2, 1), requires_grad=True)
+    b = autograd.zeros(1, requires_grad=True)
+    lr, batch_size = 0.03, 10
+    for _ in range(3):
+        for i in range(0, 1000, batch_size):
+            X_b, y_b = X[i : i + batch_size], y[i : i + batch_size]
+            loss = ((X_b @ w + b - y_b) ** 2 / 2).sum()
+            loss.backward()
+            with autograd.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad / batch_size
+                    param.grad.zero_()
+    final = (((X @ w + b - y) ** 2) / 2).mean()
+    assert f"{final:.3f}" == f"{final.item():.3f}" and final.item() < 1e-3
+    np.testing.assert_allclose(w.detach().numpy().ravel(), [2.0, -3.4], atol=0.01)
+    np.testing.assert_allclose(b.item(), 4.2, atol=0.01)
+
+
+def test_d2l_initialises_parameters_through_data():
+    net = nn.Sequential(nn.Linear(4, 3))
+    autograd.manual_seed(0)
+    assert net[0].weight.data.normal_(0, 0.01) is not None and net[0].bias.data.fill_(0) is not None
+    assert abs(net[0].weight.detach().numpy().std() - 0.01) < 0.01 and (net[0].bias.detach().numpy() == 0).all()
+    net[0].weight.data.uniform_(-0.5, 0.5)
+    weights = net[0].weight.detach().numpy()
+    assert weights.min() >= -0.5 and weights.max() < 0.5 and net[0].weight.requires_grad
+
+
+@pytest.mark.parametrize(
+    "name, dtype",
+    [
+        ("FloatTensor", "float32"),
+        ("DoubleTensor", "float64"),
+        ("LongTensor", "int64"),
+        ("IntTensor", "int32"),
+        ("BoolTensor", "bool"),
+    ],
+)
+def test_type_named_constructors_match_pytorch(name, dtype):
+    both(
+        lambda L: (
+            getattr(L, name)([1, 0, 2]).tolist(),
+            str(getattr(L, name)([1, 0]).dtype).split(".")[-1],
+            tuple(getattr(L, name)(2, 3).shape),
+            tuple(getattr(L, name)().shape),
+            isinstance(L.ones(2).to(getattr(L, name)([1]).dtype), getattr(L, name)),
+            isinstance(L.ones(2, dtype=L.float16), getattr(L, name)),
+            L.is_tensor(getattr(L, name)([1])),
+            L.numel(getattr(L, name)(2, 3)),
+        )
+    )
+    assert str(getattr(autograd, name)([1]).dtype) == dtype
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.meshgrid(L.ones(2, 2), indexing="ij"),
+        lambda L: L.meshgrid(L.ones(2), L.ones(2, dtype=L.float64), indexing="ij"),
+        lambda L: L.meshgrid(L.ones(2), indexing="ji"),
+    ],
+    ids=["2d", "mixed_dtypes", "bad_indexing"],
+)
+def test_meshgrid_refuses_what_pytorch_refuses(call):
+    for L in (autograd, torch) if torch is not None else (autograd,):
+        with pytest.raises(RuntimeError):
+            call(L)
+
+
+@pytest.mark.parametrize(
+    "fill", [lambda t: t.normal_(0.0, 1.0), lambda t: t.uniform_(-1.0, 1.0)], ids=["normal_", "uniform_"]
+)
+def test_init_methods_follow_pytorchs_autograd_rules(fill):
+    leaf = autograd.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        fill(leaf)
+    assert (leaf.detach().numpy() == 0).all()  # the refused write changed nothing
+    with autograd.no_grad():
+        fill(leaf)
+    assert leaf.is_leaf and leaf.requires_grad and not (leaf.detach().numpy() == 0).all()
+    with pytest.raises(RuntimeError, match="floating point"):
+        fill(autograd.zeros(3, dtype=autograd.int64))
+    x = autograd.ones(3, requires_grad=True)
+    y = fill(x * 2)  # a random overwrite cuts the gradient to x, as in PyTorch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: autograd.rand(3, device="cuda"),
+        lambda: autograd.randn(3, device="cuda"),
+        lambda: autograd.normal(0.0, 1.0, size=(3,), device="cuda"),
+        lambda: autograd.randint(0, 5, (3,), requires_grad=True),
+        lambda: autograd.randperm(3, requires_grad=True),
+        lambda: autograd.zeros(3, requires_grad=True).normal_(),
+        lambda: autograd.zeros(3, requires_grad=True).uniform_(),
+    ],
+    ids=["rand_cuda", "randn_cuda", "normal_cuda", "randint_grad", "randperm_grad", "normal_leaf", "uniform_leaf"],
+)
+def test_a_refused_random_call_leaves_the_generator_as_it_was(call):
+    autograd.manual_seed(7)
+    expected = autograd.rand(4).numpy()
+    autograd.manual_seed(7)
+    with pytest.raises(RuntimeError):
+        call()
+    np.testing.assert_array_equal(autograd.rand(4).numpy(), expected)
