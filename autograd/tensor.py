@@ -719,3 +719,5 @@ Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose
 Tensor.where = lambda self, condition, other: _ops.where(condition, self, other)
+Tensor.__mod__ = _ops.remainder
+Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)

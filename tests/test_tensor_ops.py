@@ -103,6 +103,14 @@ def test_dtypes_of_integer_and_float_inputs_match_pytorch(fn, dtype):
     _same(fn(autograd, x), fn(torch, t))
 
 
+def test_the_modulo_operator_is_remainder():
+    x, t = _pair([-3.5, 2.0, 5.25], np.float64)
+    _same(x % 2, t % 2)
+    _same(7.5 % x, 7.5 % t)
+    ints, tints = _pair([-3, 7], np.int64)
+    _same(ints % 3, tints % 3)
+
+
 def test_bool_cumsum_and_prod_count_in_int64():
     x, t = _pair([True, False, True])
     _same(x.cumsum(0), t.cumsum(0))
