@@ -12,6 +12,31 @@ from autograd.onnx import export
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+
+def _trained(model, *batches):
+    """`model` after forward passes in training mode: its batch norms' running statistics are no longer 0 and 1."""
+    for shape in batches:
+        model(autograd.randn(*shape) * 3 + 1)
+    return model
+
+
+class _LanguageModel(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(20, 8)
+        self.lstm = nn.LSTM(8, 16, num_layers=2)
+        self.linear = nn.Linear(16, 20)
+
+    def forward(self, tokens):
+        hidden, _ = self.lstm(self.embedding(tokens))
+        return self.linear(hidden)
+
+
+def _tokens(*shape):
+    return lambda: autograd.tensor(np.random.default_rng(0).integers(0, 20, shape))
+
+
+# a model per kind of layer: (build, example input)
 MODELS = {
     "mlp": (
         lambda: nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 5), nn.Softmax(dim=1)),
@@ -25,12 +50,75 @@ MODELS = {
         lambda: nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2)),
         lambda: autograd.tensor(np.array([[1, 2, 3], [9, 0, 4]])),
     ),
+    "lenet": (
+        lambda: nn.Sequential(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2),
+            nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5),
+            nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120),
+            nn.Sigmoid(),
+            nn.Linear(120, 10),
+        ),
+        lambda: autograd.randn(2, 1, 28, 28),
+    ),
+    "conv_batch_norm": (
+        lambda: _trained(
+            nn.Sequential(
+                nn.Conv2d(3, 8, 3, stride=2, padding=1, groups=1, bias=False),
+                nn.BatchNorm2d(8),
+                nn.ReLU(),
+                nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=4),
+                nn.BatchNorm2d(8, affine=False),
+                nn.ReLU(),
+                nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(8, 4),
+                nn.BatchNorm1d(4),
+            ),
+            (4, 3, 11, 11),
+            (4, 3, 11, 11),
+        ),
+        lambda: autograd.randn(3, 3, 11, 11),
+    ),
+    "pooling": (
+        lambda: nn.Sequential(
+            nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+            nn.MaxPool2d(2, dilation=2),
+            nn.AdaptiveAvgPool2d((2, 3)),
+        ),
+        lambda: autograd.randn(2, 3, 13, 12),
+    ),
+    "conv1d_layer_norm": (
+        lambda: nn.Sequential(nn.Conv1d(4, 6, 3, padding=1), nn.LayerNorm(10), nn.Tanh(), nn.LayerNorm([6, 10])),
+        lambda: autograd.randn(2, 4, 10),
+    ),
+    "rnn": (lambda: nn.RNN(4, 6, num_layers=2, nonlinearity="relu"), lambda: autograd.randn(5, 3, 4)),
+    "gru": (lambda: nn.GRU(4, 6, bidirectional=True), lambda: autograd.randn(5, 3, 4)),
+    "lstm": (lambda: nn.LSTM(4, 6, num_layers=2, batch_first=True), lambda: autograd.randn(3, 5, 4)),
+    "lstm_no_bias": (lambda: nn.LSTM(4, 6, bias=False), lambda: autograd.randn(5, 3, 4)),
+    "language_model": (_LanguageModel, _tokens(6, 3)),
 }
 
 
-def _run(path, x):
+def _outputs(result):
+    """Every array the model returned, flattened in order (an RNN's output, then h_n, then c_n)."""
+    if isinstance(result, (tuple, list)):
+        return [a for item in result for a in _outputs(item)]
+    return [result._data]
+
+
+def _run_all(path, x):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {session.get_inputs()[0].name: x._data})[0]
+    return session.run(None, {session.get_inputs()[0].name: x._data})
+
+
+def _run(path, x):
+    return _run_all(path, x)[0]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -41,8 +129,12 @@ def test_an_exported_model_gives_the_same_outputs_in_onnx_runtime(name, tmp_path
     path = tmp_path / f"{name}.onnx"
     export(model, x, path)
     onnx.checker.check_model(onnx.load(str(path)))
-    expected = model(x)._data
-    np.testing.assert_allclose(_run(path, x), expected, rtol=1e-5, atol=1e-6)
+    model.eval()
+    expected = _outputs(model(x))
+    actual = _run_all(path, x)
+    assert [a.shape for a in actual] == [e.shape for e in expected]
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
 
 
 def test_a_dynamic_batch_axis_accepts_another_batch_size(tmp_path):
@@ -52,6 +144,38 @@ def test_a_dynamic_batch_axis_accepts_another_batch_size(tmp_path):
     export(model, autograd.randn(4, 3), path, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     x = autograd.randn(7, 3)
     np.testing.assert_allclose(_run(path, x), model(x)._data, rtol=1e-5, atol=1e-6)
+
+
+# (model, its batch axis, its outputs: an RNN's h_n and c_n have the batch on axis 1)
+DYNAMIC = [
+    ("lenet", 0, {"output": 0}),
+    ("conv_batch_norm", 0, {"output": 0}),
+    ("gru", 1, {"output": 1, "h_n": 1}),
+    ("lstm", 0, {"output": 0, "h_n": 1, "c_n": 1}),
+    ("language_model", 1, {"output": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "axis", "outputs"), DYNAMIC)
+def test_recurrent_and_convolutional_models_take_another_batch_size(name, axis, outputs, tmp_path):
+    build, data = MODELS[name]
+    autograd.manual_seed(0)
+    model, x = build(), data()
+    path = tmp_path / f"{name}.onnx"
+    axes = {"input": {axis: "batch"}} | {out: {dim: "batch"} for out, dim in outputs.items()}
+    export(model, x, path, output_names=list(outputs), dynamic_axes=axes)
+    bigger = autograd.cat([x, x.narrow(axis, 0, 2)], dim=axis)
+    model.eval()
+    expected = _outputs(model(bigger))
+    assert bigger.shape[axis] != x.shape[axis]
+    for a, e in zip(_run_all(path, bigger), expected, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+def test_a_batch_norm_without_running_statistics_is_a_clear_error(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, track_running_stats=False))
+    with pytest.raises(RuntimeError, match=r"batch_norm with batch statistics.*running statistics"):
+        export(model, autograd.randn(5, 3), tmp_path / "model.onnx")
 
 
 def test_the_parameters_are_initializers_named_as_in_the_state_dict(tmp_path):

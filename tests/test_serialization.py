@@ -170,6 +170,149 @@ def test_an_mlp_pytorch_saved_loads_here(tmp_path):
     _assert_same_outputs(ours, theirs, np.random.default_rng(1).standard_normal((7, 3, 4), dtype=np.float32))
 
 
+def _language_models(lib):
+    """An Embedding + 2-layer LSTM + Linear language model, built from `lib` (`nn` here, `torch.nn` there)."""
+
+    class LanguageModel(lib.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = lib.Embedding(20, 8)
+            self.lstm = lib.LSTM(8, 16, num_layers=2)
+            self.linear = lib.Linear(16, 20)
+
+        def forward(self, tokens):
+            hidden, _ = self.lstm(self.embedding(tokens))
+            return self.linear(hidden)
+
+    return LanguageModel()
+
+
+def _lenet(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 6, kernel_size=5, padding=2), lib.Sigmoid(), lib.AvgPool2d(kernel_size=2, stride=2),
+        lib.Conv2d(6, 16, kernel_size=5), lib.Sigmoid(), lib.AvgPool2d(kernel_size=2, stride=2),
+        lib.Flatten(), lib.Linear(16 * 5 * 5, 120), lib.Sigmoid(), lib.Linear(120, 10),
+    )  # fmt: skip
+
+
+def _batch_norm_cnn(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 4, kernel_size=3, padding=1, bias=False), lib.BatchNorm2d(4), lib.ReLU(),
+        lib.MaxPool2d(kernel_size=3, stride=2, padding=1),
+        lib.Conv2d(4, 8, kernel_size=3, padding=1), lib.BatchNorm2d(8), lib.ReLU(),
+        lib.AdaptiveAvgPool2d(1), lib.Flatten(), lib.Linear(8, 10), lib.BatchNorm1d(10),
+    )  # fmt: skip
+
+
+def _images(rng):
+    return rng.standard_normal((4, 1, 28, 28), dtype=np.float32)
+
+
+def _float_steps(rng):
+    return rng.standard_normal((5, 3, 4), dtype=np.float32)
+
+
+def _tokens(rng):
+    return rng.integers(0, 20, (6, 3))
+
+
+# (the model built from `lib`, `nn` here or `torch.nn` there; an input): the models of the issue and the recurrent
+# layers with every option that changes the state dict's keys
+TWINS = {
+    "lenet": (_lenet, _images),
+    "batch_norm_cnn": (_batch_norm_cnn, _images),
+    "rnn": (lambda lib: lib.RNN(4, 6, num_layers=2, nonlinearity="relu"), _float_steps),
+    "gru": (lambda lib: lib.GRU(4, 6, bidirectional=True), _float_steps),
+    "lstm": (lambda lib: lib.LSTM(4, 6, num_layers=2, batch_first=True), _float_steps),
+    "lstm_no_bias": (lambda lib: lib.LSTM(4, 6, bias=False), _float_steps),
+    "embedding": (lambda lib: lib.Embedding(20, 5, padding_idx=0), _tokens),
+    "language_model": (_language_models, _tokens),
+}
+
+
+def _outputs(result, to_numpy):
+    """Every array a model returned (an RNN's output, h_n and, for an LSTM, c_n), in order."""
+    if isinstance(result, (tuple, list)):
+        return [a for item in result for a in _outputs(item, to_numpy)]
+    return [to_numpy(result)]
+
+
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+def _train_here(model, x, steps=3):
+    """A few SGD steps on the mean square of the output, in training mode (batch norms update their statistics)."""
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        out = _first(model(autograd.tensor(x)))
+        (out * out).mean().backward()
+        opt.step()
+    model.eval()
+
+
+def _train_there(model, x, steps=3):
+    """`_train_here` in PyTorch."""
+    import torch
+
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        out = _first(model(torch.from_numpy(x)))
+        (out * out).mean().backward()
+        opt.step()
+    model.eval()
+
+
+def _assert_same_outputs_everywhere(ours, theirs, x):
+    import torch
+
+    with torch.no_grad():
+        expected = _outputs(theirs(torch.from_numpy(x)), lambda t: t.numpy())
+    actual = _outputs(ours(autograd.tensor(x)), lambda t: t._data)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        assert a.dtype == e.dtype == np.float32 and a.shape == e.shape
+        np.testing.assert_allclose(a, e, rtol=0, atol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", TWINS)
+def test_a_model_trained_here_loads_into_pytorch(tmp_path, name):
+    import torch
+    from safetensors.torch import load_file
+
+    build, data = TWINS[name]
+    autograd.manual_seed(0)
+    ours, theirs = build(nn), build(torch.nn).eval()
+    rng = np.random.default_rng(0)
+    _train_here(ours, data(rng))
+    autograd.save(ours.state_dict(), tmp_path / "model.safetensors")
+    result = theirs.load_state_dict(load_file(tmp_path / "model.safetensors"))
+    assert not result.missing_keys and not result.unexpected_keys
+    _assert_same_outputs_everywhere(ours, theirs, data(rng))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", TWINS)
+def test_a_model_pytorch_trained_loads_here(tmp_path, name):
+    import torch
+    from safetensors.torch import save_file
+
+    build, data = TWINS[name]
+    torch.manual_seed(0)
+    ours, theirs = build(nn).eval(), build(torch.nn)
+    rng = np.random.default_rng(1)
+    _train_there(theirs, data(rng))
+    save_file(theirs.state_dict(), tmp_path / "model.safetensors")
+    ours.load_state_dict(autograd.load(tmp_path / "model.safetensors"))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _assert_same_outputs_everywhere(ours, theirs, data(rng))
+
+
 @needs_torch
 def test_a_pytorch_tensor_numpy_cannot_hold_is_a_clear_error(tmp_path):
     import torch

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.pool import NCHW
 from ..tensor import Tensor
 from .graph import Graph, UnsupportedOperatorError
 
@@ -228,3 +229,151 @@ def _getitem(g: Graph, fn: Any, out: Any, name: str) -> None:
 def _embedding(g: Graph, fn: Any, out: Any, name: str) -> None:
     weight, indices = fn.inputs[0], fn.inputs[1]
     g.node("Gather", [g.value(weight), g.value(indices, np.dtype(np.int64))], name, axis=0)
+
+
+# ---- convolution, pooling and normalisation ----------------------------------------------------------------
+
+
+def _pads(geom: Any) -> list[int]:
+    """ONNX's pads (begin of each spatial axis, then end) from a ConvGeometry's ((top, bottom), (left, right))."""
+    return [int(p[0]) for p in geom.padding] + [int(p[1]) for p in geom.padding]
+
+
+@rule("Conv2d")
+def _conv(g: Graph, fn: Any, out: Any, name: str) -> None:
+    geom = fn.geom
+    g.node(
+        "Conv",
+        [g.value(v, out.dtype) for v in fn.inputs],
+        name,
+        kernel_shape=list(geom.kernel),
+        strides=list(geom.stride),
+        pads=_pads(geom),
+        dilations=list(geom.dilation),
+        group=int(geom.groups),
+    )
+
+
+@rule("MaxPool2d")
+def _max_pool(g: Graph, fn: Any, out: Any, name: str) -> None:
+    # the padding ceil_mode adds after the input is in geom.padding: ONNX's explicit pads give the same windows
+    geom = fn.geom
+    attributes = {"kernel_shape": list(geom.kernel), "strides": list(geom.stride), "pads": _pads(geom)}
+    g.node("MaxPool", [g.value(fn.inputs[0])], name, dilations=list(geom.dilation), **attributes)
+
+
+@rule("WindowGather")
+def _avg_pool(g: Graph, fn: Any, out: Any, name: str) -> None:
+    geom = fn.geom
+    if fn.masks is not None or fn.layout != NCHW or geom.dilation != (1, 1):
+        raise UnsupportedOperatorError("onnx.export: this window gather (not an average pooling) has no ONNX form")
+    # zero padding then a plain AveragePool gives each window's sum / (kh kw); the divisor avg_pool2d chose (which
+    # may vary by window) is then one constant factor
+    x = g.value(fn.inputs[0])
+    if any(_pads(geom)):
+        (top, bottom), (left, right) = geom.padding
+        pads = g.ints([0, 0, top, left, 0, 0, bottom, right])
+        x = g.node("Pad", [x, pads, g.value(0, out.dtype)], mode="constant")
+    area = math.prod(geom.kernel)
+    factor = np.asarray(1.0 if fn.scale is None else fn.scale, dtype=out.dtype) * area
+    exact = bool(np.all(factor == 1))  # the divisor is the window's area: AveragePool alone
+    kernel = {"kernel_shape": list(geom.kernel), "strides": list(geom.stride)}
+    pooled = g.node("AveragePool", [x], name if exact else None, **kernel)
+    if not exact:
+        g.node("Mul", [pooled, g.initializer(factor)], name)
+
+
+@rule("Separable")
+def _adaptive_avg_pool(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x = g.value(fn.inputs[0])
+    if fn.rows.shape[0] == fn.cols.shape[0] == 1 and np.ptp(fn.rows) == np.ptp(fn.cols) == 0:
+        g.node("GlobalAveragePool", [x], name)  # one window over the whole image
+        return
+    rows = g.node("MatMul", [g.initializer(fn.rows), x])
+    g.node("MatMul", [rows, g.initializer(np.ascontiguousarray(fn.cols.T))], name)
+
+
+@rule("Normalize")
+def _normalize(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x, weight, bias = fn.inputs[:3]
+    shape = _shape(x)
+    lead = len(shape) - len(fn.axes)
+    if fn.batch_stats and fn.axes == tuple(range(lead, len(shape))):  # layer_norm: over the trailing axes
+        if g.opset < 17:
+            raise UnsupportedOperatorError("onnx.export: layer_norm needs opset_version 17 or newer")
+        scale = np.ones(shape[lead:], dtype=out.dtype)
+        inputs = [g.value(x), g.value(scale if weight is None else weight, out.dtype)]
+        if bias is not None:
+            inputs.append(g.value(bias, out.dtype))
+        g.node("LayerNormalization", inputs, name, axis=lead, epsilon=float(fn.eps))
+        return
+    if fn.batch_stats:
+        raise UnsupportedOperatorError(
+            "onnx.export: batch_norm with batch statistics (a BatchNorm without running statistics) has no ONNX "
+            "form; export a model whose normalisation layers track running statistics"
+        )
+    channels = shape[1]
+    module = fn.module
+    stats = [getattr(module, s, None) for s in ("running_mean", "running_var")] if module is not None else []
+    if len(stats) != 2 or any(s is None or s.shape != (channels,) for s in stats):
+        stats = [fn.mean.reshape(channels), fn.var.reshape(channels)]
+    ones, zeros = np.ones(channels, dtype=out.dtype), np.zeros(channels, dtype=out.dtype)
+    inputs = [g.value(v, out.dtype) for v in (x, ones if weight is None else weight, zeros if bias is None else bias)]
+    g.node("BatchNormalization", [*inputs, *(g.value(s, out.dtype) for s in stats)], name, epsilon=float(fn.eps))
+
+
+# ---- recurrent layers --------------------------------------------------------------------------------------
+
+# PyTorch's gate blocks (the rows of weight_ih, weight_hh and the biases) in ONNX's order: LSTM i f g o -> i o f c,
+# GRU r z n -> z r h (with linear_before_reset, PyTorch's n = tanh(W_in x + b_in + r (W_hn h + b_hn)))
+_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+def _zero_state(g: Graph, state: Any) -> bool:
+    """Whether a start state is an unnamed constant of zeros: left out, ONNX's default, so the batch stays free."""
+    return id(state) not in g.names and id(state) not in g.state and not np.any(_array(state))
+
+
+def _array(x: Any) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+@rule("RNNLayer")
+def _rnn_layer(g: Graph, fn: Any, out: Any, name: str) -> None:
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = fn.inputs
+    mode, hidden = fn.mode, _shape(w_hh)[1]
+    if isinstance(x, Tensor) and x.grad_fn is None and id(x) not in g.names:
+        x = x._data
+    blocks = np.concatenate([np.arange(k * hidden, (k + 1) * hidden) for k in _GATES[mode]])
+    order = g.initializer(blocks.astype(np.int64))
+    first = g.ints([0])
+
+    def gates(weight: Any) -> str:  # rows in ONNX's gate order, with the leading num_directions axis of 1
+        return g.node("Unsqueeze", [g.node("Gather", [g.value(weight, out.dtype), order], axis=0), first])
+
+    inputs = [g.value(x, out.dtype), gates(w_ih), gates(w_hh)]
+    if b_ih is not None or b_hh is not None:
+        zeros = np.zeros(_shape(w_hh)[0], dtype=out.dtype)
+        biases = [
+            g.node("Gather", [g.value(zeros if b is None else b, out.dtype), order], axis=0) for b in (b_ih, b_hh)
+        ]
+        inputs.append(g.node("Unsqueeze", [g.node("Concat", biases, axis=0), first]))
+    else:
+        inputs.append("")
+    inputs.append("")  # sequence_lens: every sequence is T steps
+    for state in (h0, c0) if mode == "LSTM" else (h0,):
+        inputs.append("" if _zero_state(g, state) else g.node("Unsqueeze", [g.value(state, out.dtype), first]))
+    while inputs[-1] == "":
+        inputs.pop()
+    attributes: dict[str, Any] = {"hidden_size": int(hidden), "direction": "reverse" if fn.reverse else "forward"}
+    if mode == "GRU":
+        attributes["linear_before_reset"] = 1
+    if mode.startswith("RNN"):
+        attributes["activations"] = ["Relu" if mode == "RNN_RELU" else "Tanh"]
+    op = {"LSTM": "LSTM", "GRU": "GRU"}.get(mode, "RNN")
+    outputs = g.node_outputs(op, inputs, [None, "", None] if mode == "LSTM" else [None], **attributes)
+    if mode != "LSTM":  # Y (T, 1, B, H) -> (T, B, H)
+        g.node("Squeeze", [outputs[0], g.ints([1])], name)
+        return
+    steps = g.node("Squeeze", [outputs[0], g.ints([1])])
+    g.node("Concat", [steps, outputs[2]], name, axis=0)  # the library's LSTM output ends with c_T
