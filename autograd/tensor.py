@@ -717,7 +717,11 @@ _METHODS = (
     "exp log sqrt abs sin cos sinh cosh tanh sigmoid relu leaky_relu clamp maximum minimum square sign pow add sub mul "
     "div neg eq ne lt le gt ge logical_and logical_or logical_not sum mean max min amax amin argmax argmin var std "
     "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
-    "unsqueeze expand expand_as broadcast_to split chunk narrow unbind"
+    "unsqueeze expand expand_as broadcast_to split chunk narrow unbind "
+    "gather index_select masked_fill select flip roll repeat tile bmm outer cumsum cumprod prod tril triu diag "
+    "floor ceil round trunc fix reciprocal rsqrt log1p expm1 log2 log10 tan atan2 arctan2 erf isnan isinf isfinite "
+    "nan_to_num fmod remainder movedim moveaxis unflatten sort argsort topk msort scatter scatter_add nonzero "
+    "masked_select lerp addmm contiguous is_contiguous is_floating_point"
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
@@ -725,3 +729,6 @@ Tensor.clip = _ops.clamp
 Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose
+Tensor.where = lambda self, condition, other: _ops.where(condition, self, other)
+Tensor.__mod__ = _ops.remainder
+Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)

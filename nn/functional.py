@@ -16,6 +16,7 @@ from autograd.ops.embedding import Embedding
 from autograd.ops.linalg import Linear
 from autograd.ops.loss import REDUCTIONS, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from autograd.ops.normalization import batch_norm, layer_norm
+from autograd.ops.pointwise import softplus
 from autograd.ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -58,6 +59,7 @@ __all__ = [
     "relu",
     "sigmoid",
     "softmax",
+    "softplus",
     "tanh",
 ]
 

@@ -826,3 +826,257 @@ op("batch_norm", batch_norm_inputs(), atol=1e-5, rtol=1e-4)(_batch_norm)
 op("layer_norm", layer_norm_inputs(), atol=1e-5, rtol=1e-4)(
     lambda ns, x, weight=None, bias=None, shape=(): ns.layer_norm(x, shape, weight, bias, eps=1e-3)
 )
+
+
+# indexing along a dim: gather, index_select, select, scatter, masked_fill, masked_select
+@st.composite
+def gather_inputs(draw):
+    """x (no empty dims), a dim, and an index no larger than x apart from that dim, with repeated positions."""
+    shape = draw(shapes(min_dims=1, min_side=1))
+    d = draw(dim(len(shape)))
+    index_shape = tuple(draw(st.integers(0, 4)) if i == d else draw(st.integers(0, n)) for i, n in enumerate(shape))
+    index = draw(arrays(index_shape, st.integers(0, shape[d] - 1), dtype=np.int64))
+    return (draw(arrays(shape)),), {"dim": d, "index": index}
+
+
+@st.composite
+def scatter_inputs(draw, unique=True):
+    """x, a dim, an index no larger than x, with distinct positions along the dim where `unique` (one write each),
+    and a source at least the index's size."""
+    shape = draw(shapes(min_dims=1, min_side=1))
+    d = draw(dim(len(shape))) % len(shape)
+    index_shape = tuple(draw(st.integers(0, n)) for n in shape)
+    if unique:
+        keys = draw(arrays(index_shape[:d] + (shape[d],) + index_shape[d + 1 :], unique=False))
+        index = np.take(np.argsort(keys, axis=d, kind="stable"), np.arange(index_shape[d]), axis=d)
+    else:
+        index = draw(arrays(index_shape, st.integers(0, shape[d] - 1), dtype=np.int64))
+    # src no larger than index: PyTorch's backward refuses a larger one (ours takes its leading block)
+    return (draw(arrays(shape)), draw(arrays(index_shape))), {"dim": d - len(shape), "index": index.astype(np.int64)}
+
+
+@st.composite
+def select_inputs(draw):
+    shape = draw(shapes(min_dims=1, min_side=1))
+    d = draw(dim(len(shape)))
+    return (draw(arrays(shape)),), {"dim": d, "index": draw(st.integers(-shape[d], shape[d] - 1))}
+
+
+@st.composite
+def masked_inputs(draw, value_tensor=False):
+    """x and a bool mask of broadcastable shapes (the mask may have more dims), and a fill value."""
+    x_shape, mask_shape = draw(broadcastable_shapes(2))
+    inputs = (draw(arrays(x_shape)),) + ((draw(arrays(())),) if value_tensor else ())
+    return inputs, {"mask": draw(arrays(mask_shape, st.booleans(), dtype=bool)), "value": draw(floats())}
+
+
+op("gather", gather_inputs())(lambda ns, x, dim, index: x.gather(dim, ns.index(index)))
+op("gather_function", gather_inputs())(lambda ns, x, dim, index: ns.gather(x, dim, ns.index(index)))
+op("index_select", integer_index())(
+    lambda ns, x, positions: x.index_select(0, ns.index(_int_array(positions) % x.shape[0]))
+)
+op("select", select_inputs())(lambda ns, x, dim, index: x.select(dim, index))
+op("scatter", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), src))
+op("scatter_value", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), value=1.5))
+op("scatter_add", scatter_inputs(unique=False))(lambda ns, x, src, dim, index: x.scatter_add(dim, ns.index(index), src))
+op("masked_fill", masked_inputs())(lambda ns, x, mask, value: x.masked_fill(ns.index(mask), value))
+op("masked_fill_tensor_value", masked_inputs(value_tensor=True))(
+    lambda ns, x, v, mask, value: x.masked_fill(ns.index(mask), v * value)
+)
+op("masked_select", masked_inputs())(lambda ns, x, mask, value: x.masked_select(ns.index(mask)))
+op("where_method", aliased(where_inputs()))(lambda ns, a, b, cond: a.where(ns.index(cond), b))
+
+
+# rearranging: flip, roll, repeat, tile, movedim, unflatten, hstack, vstack, tril, triu, diag
+@st.composite
+def flip_inputs(draw):
+    shape = draw(shapes())
+    dims_ = draw(st.lists(dim(len(shape)), min_size=1, max_size=3).filter(
+        lambda ds: len({d % max(len(shape), 1) for d in ds}) == len(ds)))  # fmt: skip
+    return (draw(arrays(shape)),), {"dims": dims_}
+
+
+@st.composite
+def roll_inputs(draw):
+    shape = draw(shapes())
+    if not shape or draw(st.booleans()):
+        return (draw(arrays(shape)),), {"shifts": draw(st.integers(-4, 4)), "dims": None}
+    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
+    shifts = [draw(st.integers(-4, 4)) for _ in axes]
+    dims_ = [a - len(shape) if draw(st.booleans()) else a for a in axes]
+    return (draw(arrays(shape)),), {"shifts": shifts, "dims": dims_}
+
+
+@st.composite
+def repeat_inputs(draw, fewer=False):
+    shape = draw(shapes())
+    count = draw(st.integers(0 if fewer else len(shape), len(shape) + 2))
+    return (draw(arrays(shape)),), {"reps": tuple(draw(st.integers(0, 2)) for _ in range(count))}
+
+
+@st.composite
+def movedim_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    n = len(shape)
+    count = draw(st.integers(1, n))
+    source = draw(st.lists(st.integers(0, n - 1), min_size=count, max_size=count, unique=True))
+    destination = draw(st.lists(st.integers(-n, n - 1), min_size=count, max_size=count).filter(
+        lambda ds: len({d % n for d in ds}) == len(ds)))  # fmt: skip
+    return (draw(arrays(shape)),), {"source": source, "destination": destination}
+
+
+@st.composite
+def unflatten_inputs(draw):
+    shape = draw(shapes(min_dims=1, min_side=1))
+    d = draw(dim(len(shape)))
+    n = shape[d]
+    first = draw(st.sampled_from([k for k in range(1, n + 1) if n % k == 0]))
+    sizes = draw(st.sampled_from([(first, n // first), (first, -1), (-1,), (n, 1, 1)]))
+    return (draw(arrays(shape)),), {"dim": d, "sizes": sizes}
+
+
+@st.composite
+def stackable(draw, kind):
+    """Tensors that hstack (same dims, matching except dim 1, or 1-D/0-d) or vstack (1-D of one length, or same
+    trailing dims)."""
+    ndim = draw(st.integers(0, 3))
+    shape = list(draw(shapes(min_dims=ndim, max_dims=ndim)))
+    varying = (1 if ndim >= 2 else 0 if ndim == 1 else None) if kind == "h" else (0 if ndim >= 2 else None)
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        if varying is not None:
+            shape[varying] = draw(st.integers(0, 3))
+        parts.append(draw(arrays(tuple(shape))))
+    return tuple(parts), {}
+
+
+@st.composite
+def triangle_inputs(draw):
+    return (draw(arrays(draw(shapes(min_dims=2)))),), {"diagonal": draw(st.integers(-3, 3))}
+
+
+@st.composite
+def diag_inputs(draw):
+    return (draw(arrays(draw(shapes(min_dims=1, max_dims=2)))),), {"diagonal": draw(st.integers(-3, 3))}
+
+
+op("flip", flip_inputs())(lambda ns, x, dims: x.flip(dims))
+op("flip_function", flip_inputs())(lambda ns, x, dims: ns.flip(x, dims))
+op("roll", roll_inputs())(lambda ns, x, shifts, dims: x.roll(shifts, dims))
+op("repeat", repeat_inputs())(lambda ns, x, reps: x.repeat(*reps) if reps else x.repeat(()))
+op("tile", repeat_inputs(fewer=True))(lambda ns, x, reps: x.tile(reps))
+op("movedim", movedim_inputs())(lambda ns, x, source, destination: x.movedim(source, destination))
+op("unflatten", unflatten_inputs())(lambda ns, x, dim, sizes: x.unflatten(dim, sizes))
+op("hstack", stackable("h"))(lambda ns, *xs: ns.hstack(list(xs)))
+op("vstack", stackable("v"))(lambda ns, *xs: ns.vstack(xs))
+op("tril", triangle_inputs())(lambda ns, x, diagonal: x.tril(diagonal))
+op("triu", triangle_inputs())(lambda ns, x, diagonal: ns.triu(x, diagonal=diagonal))
+op("diag", diag_inputs())(lambda ns, x, diagonal: x.diag(diagonal))
+op("contiguous", one())(lambda ns, x: x.contiguous() * 2)
+
+
+# products and running sums
+@st.composite
+def batched_matrices(draw):
+    b, n, k, m = (draw(st.integers(0, 3)) for _ in range(4))
+    return (draw(arrays((b, n, k))), draw(arrays((b, k, m)))), {}
+
+
+@st.composite
+def addmm_inputs(draw):
+    n, k, m = draw(st.integers(0, 3)), draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    bias_shape = draw(st.sampled_from([(n, m), (m,), (1, m), ()]))
+    params = {"beta": draw(st.sampled_from([1, 0.5, 0])), "alpha": draw(st.sampled_from([1, -2.0]))}
+    return (draw(arrays(bias_shape)), draw(arrays((n, k))), draw(arrays((k, m)))), params
+
+
+# exact zeros (sometimes several in one slice) exercise the products' rules at zero; products are polynomials, so
+# central differences are exact there
+WITH_ZEROS = st.one_of(floats(), st.just(0.0))
+
+op("bmm", batched_matrices())(lambda ns, a, b: ns.bmm(a, b))
+op("outer", vectors())(lambda ns, a, b: ns.outer(a, b))
+op("addmm", addmm_inputs())(lambda ns, c, a, b, beta, alpha: ns.addmm(c, a, b, beta=beta, alpha=alpha))
+op("cumsum", along_dim())(lambda ns, x, dim: x.cumsum(dim))
+op("cumprod", along_dim(values=WITH_ZEROS))(lambda ns, x, dim: x.cumprod(dim=dim))
+op("prod", reduction(lambda s: arrays(s, WITH_ZEROS), allow_tuple=False))(
+    lambda ns, x, dim, keepdim: x.prod() if dim is None else x.prod(dim, keepdim=keepdim)
+)
+
+
+@st.composite
+def einsum_inputs(draw):
+    equation = draw(st.sampled_from(
+        ["ij,jk->ik", "bij,bjk->bik", "i,i->", "ij->ji", "ij->", "ij,j", "i,j->ij", "ijk->kj", "ij,jk,kl->il", "ij,ik"]
+    ))  # fmt: skip
+    sizes = {c: draw(st.integers(0, 3)) for c in "bijkl"}
+    terms = equation.split("->")[0].split(",")
+    return tuple(draw(arrays(tuple(sizes[c] for c in term))) for term in terms), {"equation": equation}
+
+
+op("einsum", einsum_inputs())(lambda ns, *xs, equation: ns.einsum(equation, *xs))
+
+
+# pointwise functions
+op("floor", one(grid()))(lambda ns, x: (x * 3).floor() + x)
+op("ceil", one(grid()))(lambda ns, x: x.ceil() * x)
+op("trunc", one(grid()))(lambda ns, x: ns.trunc(x * 2) * x)
+op("round", one(grid()))(lambda ns, x: x.round() * x)
+op("round_decimals", one(grid(0.01)))(lambda ns, x: x.round(decimals=1) * x)
+op("reciprocal", one(away_from_zero(0.3)))(lambda ns, x: x.reciprocal())
+op("rsqrt", one(floats(0.3, 2.0)))(lambda ns, x: x.rsqrt())
+op("log1p", one(floats(-0.5, 2.0)))(lambda ns, x: x.log1p())
+op("expm1", one())(lambda ns, x: x.expm1())
+op("log2", one(floats(0.1, 3)))(lambda ns, x: x.log2())
+op("log10", one(floats(0.1, 3)))(lambda ns, x: ns.log10(x))
+op("tan", one(floats(-1.2, 1.2)))(lambda ns, x: x.tan())
+op("erf", one())(lambda ns, x: x.erf())
+op("atan2", elementwise(away_from_zero(0.3), floats()))(lambda ns, a, b: ns.atan2(a, b))
+op("softplus", with_params(one(grid()), beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])))(
+    lambda ns, x, beta, threshold: ns.softplus(x, beta=beta, threshold=threshold)
+)
+op("lerp", elementwise(floats(), floats(), floats()))(lambda ns, a, b, w: ns.lerp(a, b, w))
+op("lerp_scalar", aliased(elementwise(floats(), floats())))(lambda ns, a, b: a.lerp(b, 0.3))
+
+
+# a and b with |b| = 0.7 and a = 0.7 (k + f), f in [0.1, 0.9]: every a / b is clear of the integers (the jumps)
+MODULO_A = st.integers(-3, 2).flatmap(lambda k: floats(k + 0.1, k + 0.9)).map(lambda v: v * 0.7)
+MODULO_B = st.sampled_from([-0.7, 0.7])
+
+
+def modulo_inputs():
+    return elementwise(MODULO_A, MODULO_B)
+
+
+op("fmod", modulo_inputs())(lambda ns, a, b: ns.fmod(a, b))
+op("remainder", modulo_inputs())(lambda ns, a, b: ns.remainder(a, b))
+op("remainder_scalar", one(MODULO_A))(lambda ns, x: x.remainder(0.7) + ns.fmod(x, -0.7))
+
+
+@st.composite
+def nonfinite_values(draw):
+    values = st.one_of(floats(), st.sampled_from([math.inf, -math.inf, math.nan]))
+    return (draw(arrays(draw(shapes()), values)),), {}
+
+
+op("nan_to_num", nonfinite_values())(lambda ns, x: ns.nan_to_num(x, nan=0.5, posinf=3.0, neginf=-3.0) * 2)
+
+
+# sorting
+@st.composite
+def sort_inputs(draw):
+    shape = draw(shapes())
+    x = draw(distinct_arrays(shape))
+    return (x,), {"dim": draw(dim(len(shape))), "descending": draw(st.booleans())}
+
+
+@st.composite
+def topk_inputs(draw):
+    shape = draw(shapes(min_dims=1))
+    d = draw(dim(len(shape)))
+    params = {"dim": d, "k": draw(st.integers(0, shape[d])), "largest": draw(st.booleans())}
+    return (draw(distinct_arrays(shape)),), params
+
+
+op("sort", sort_inputs())(lambda ns, x, dim, descending: tuple(x.sort(dim=dim, descending=descending)))
+op("topk", topk_inputs())(lambda ns, x, dim, k, largest: tuple(x.topk(k, dim=dim, largest=largest)))

@@ -28,6 +28,8 @@ from .arithmetic import (
     sub,
 )
 from .conv import conv1d, conv2d
+from .cumulative import cumprod, cumsum, prod
+from .einsum import einsum
 from .elementwise import (
     abs,
     clamp,
@@ -46,8 +48,34 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import dot, matmul, mm, mv
+from .indexing import gather, index_select, masked_fill, masked_select, nonzero, scatter, scatter_add, select
+from .linalg import addmm, bmm, dot, ger, matmul, mm, mv, outer
 from .normalization import batch_norm, layer_norm
+from .pointwise import (
+    arctan2,
+    atan2,
+    ceil,
+    erf,
+    expm1,
+    fix,
+    floor,
+    fmod,
+    isfinite,
+    isinf,
+    isnan,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    nan_to_num,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    softplus,
+    tan,
+    trunc,
+)
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -57,6 +85,24 @@ from .pool import (
     avg_pool2d,
     max_pool1d,
     max_pool2d,
+)
+from .rearrange import (
+    contiguous,
+    diag,
+    flip,
+    hstack,
+    is_contiguous,
+    is_floating_point,
+    moveaxis,
+    movedim,
+    repeat,
+    roll,
+    row_stack,
+    tile,
+    tril,
+    triu,
+    unflatten,
+    vstack,
 )
 from .reduce import all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, norm, std, sum, var
 from .shape import (
@@ -85,6 +131,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sorting import argsort, msort, sort, topk
 
 UFUNCS = {
     np.add: add,
@@ -117,6 +164,22 @@ UFUNCS = {
     np.logical_and: logical_and,
     np.logical_or: logical_or,
     np.logical_not: logical_not,
+    np.log1p: log1p,
+    np.expm1: expm1,
+    np.log2: log2,
+    np.log10: log10,
+    np.tan: tan,
+    np.floor: floor,
+    np.ceil: ceil,
+    np.trunc: trunc,
+    np.rint: round,
+    np.reciprocal: reciprocal,
+    np.arctan2: atan2,
+    np.fmod: fmod,
+    np.remainder: remainder,
+    np.isnan: isnan,
+    np.isinf: isinf,
+    np.isfinite: isfinite,
 }
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("np", "UFUNCS")]

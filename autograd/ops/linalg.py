@@ -8,6 +8,7 @@ import numpy as np
 
 from ..function import Function, add_tangents, sum_rows
 from ..tensor import Tensor
+from .elementwise import masked
 
 
 class MatMul(Function):
@@ -113,3 +114,50 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
     return matmul(a, v)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched matrix product: (b, n, k) @ (b, k, m) -> (b, n, m), without broadcasting."""
+    for name, x in (("batch1", a), ("batch2", b)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"bmm(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    expected = (a.shape[0], a.shape[2])
+    if tuple(b.shape[:2]) != expected:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: {list(expected)} but got: "
+            f"{list(b.shape[:2])}."
+        )
+    return MatMul.apply(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """Outer product of two vectors: out[i, j] = a[i] * b[j]."""
+    for name, x in (("self", a), ("vec2", b)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"outer(): argument '{name}' must be Tensor, not {type(x).__name__}")
+        if x.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {x.ndim}-D")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+ger = outer
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2), input broadcasting to the product's shape; with beta = 0 input is
+    ignored (its nans too), as in PyTorch."""
+    product = mm(mat1, mat2)
+    shape = np.shape(input._data if isinstance(input, Tensor) else input)
+    try:
+        fits = np.broadcast_shapes(shape, product.shape) == product.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"addmm: input of shape {shape} does not broadcast to the product's shape {product.shape}")
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:  # input's gradient is 0 (not None, as in PyTorch), and its nans are not propagated
+        return masked(input, np.zeros(shape, dtype=bool)) + product
+    return (input if beta == 1 else input * beta) + product

@@ -1,0 +1,221 @@
+"""The tensor operations of the book's code that the gradient database (tests/opinfo.py) does not cover: their integer
+results (sort and topk positions with ties, nonzero, isnan...), dtypes, which results are views, and their errors,
+each against PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, shapes
+
+import autograd
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(values, dtype=None):
+    array = np.asarray(values, dtype=dtype)
+    return autograd.tensor(array), torch.as_tensor(array)
+
+
+def _same(ours, theirs):
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
+
+
+TIES = st.sampled_from([0.0, 1.0, 2.0, -1.0])
+
+
+@given(data=st.data())
+def test_stable_sort_and_argsort_positions_match_pytorch_with_ties(data):
+    shape = data.draw(shapes(min_dims=1))
+    x, t = _pair(data.draw(arrays(shape, TIES)))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    descending = data.draw(st.booleans())
+    values, indices = x.sort(dim, descending=descending, stable=True)
+    ref = t.sort(dim=dim, descending=descending, stable=True)
+    _same(values, ref.values)
+    _same(indices, ref.indices)
+    options = {"dim": dim, "descending": descending, "stable": True}
+    _same(x.argsort(**options), t.argsort(**options))
+
+
+def test_sort_puts_nan_last_as_pytorch():
+    x, t = _pair([2.0, np.nan, -1.0, np.nan, 0.5])
+    for descending in (False, True):
+        ours, ref = x.sort(descending=descending), t.sort(descending=descending, stable=True)
+        np.testing.assert_array_equal(ours.values._data, ref.values.numpy())
+        _same(ours.indices, ref.indices)
+
+
+@given(data=st.data())
+def test_nonzero_and_masked_select_match_pytorch(data):
+    values = data.draw(arrays(data.draw(shapes()), st.sampled_from([0.0, 0.0, 1.5, -2.0])))
+    x, t = _pair(values)
+    _same(x.nonzero(), t.nonzero())
+    for ours, ref in zip(autograd.nonzero(x, as_tuple=True), t.nonzero(as_tuple=True)):
+        _same(ours, ref)
+    _same(x.masked_select(x > 0), t.masked_select(t > 0))
+
+
+def test_isnan_isinf_isfinite_and_nan_to_num_defaults_match_pytorch():
+    for dtype in (np.float32, np.float64):
+        x, t = _pair([1.0, np.nan, np.inf, -np.inf, -0.0], dtype)
+        for name in ("isnan", "isinf", "isfinite"):
+            _same(getattr(x, name)(), getattr(t, name)())
+            _same(getattr(autograd, name)(x), getattr(torch, name)(t))
+        _same(x.nan_to_num(), t.nan_to_num())
+        _same(autograd.nan_to_num(x, nan=1.0, neginf=-5.0), torch.nan_to_num(t, nan=1.0, neginf=-5.0))
+    ints, tints = _pair([1, 2], np.int64)
+    _same(ints.isnan(), tints.isnan())
+    _same(ints.nan_to_num(), tints.nan_to_num())
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.cumsum(x, 0),
+        lambda m, x: m.cumprod(x, dim=0),
+        lambda m, x: m.prod(x),
+        lambda m, x: x.prod(0, keepdim=True),
+        lambda m, x: m.floor(x),
+        lambda m, x: m.trunc(x),
+        lambda m, x: m.reciprocal(x),
+        lambda m, x: m.rsqrt(x),
+        lambda m, x: m.log1p(x),
+        lambda m, x: m.atan2(x, x),
+        lambda m, x: m.fmod(x, 2),
+        lambda m, x: m.remainder(x, -2),
+        lambda m, x: m.fmod(x, 2.5),
+        lambda m, x: x.masked_fill(x > 1, 2.7),
+        lambda m, x: x.gather(0, m.tensor([1, 0, 0])),
+        lambda m, x: m.tril(m.outer(x, x)),
+        lambda m, x: m.diag(x, -1),
+        lambda m, x: x.flip(0).roll(1).repeat(2),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32])
+def test_dtypes_of_integer_and_float_inputs_match_pytorch(fn, dtype):
+    x, t = _pair([3, 1, 2], dtype)
+    _same(fn(autograd, x), fn(torch, t))
+
+
+def test_the_modulo_operator_is_remainder():
+    x, t = _pair([-3.5, 2.0, 5.25], np.float64)
+    _same(x % 2, t % 2)
+    _same(7.5 % x, 7.5 % t)
+    ints, tints = _pair([-3, 7], np.int64)
+    _same(ints % 3, tints % 3)
+
+
+def test_bool_cumsum_and_prod_count_in_int64():
+    x, t = _pair([True, False, True])
+    _same(x.cumsum(0), t.cumsum(0))
+    _same(x.prod(), t.prod())
+
+
+def test_round_halves_to_even_as_pytorch():
+    x, t = _pair([0.5, 1.5, 2.5, -0.5, -1.5, 0.25, 1.35], np.float64)
+    _same(x.round(), t.round())
+    _same(x.round(decimals=1), t.round(decimals=1))
+
+
+def test_views_share_memory_and_copies_do_not():
+    x = autograd.arange(24.0).reshape(2, 3, 4)
+    views = [x.select(1, -1), x.movedim(0, -1), x.unflatten(2, (2, 2)), *x.unbind(1), x.narrow(2, 1, 2)]
+    for view in views:
+        assert np.shares_memory(view._data, x._data)
+        assert view._version is x._version
+    for copy in (x.flip(0), x.roll(1, 2), x.repeat(1, 1, 1), x.tile(2), x.gather(0, autograd.zeros(2, 3, 4).long())):
+        assert not np.shares_memory(copy._data, x._data)
+    x.select(0, 1)[0, 0] = -1.0
+    assert x[1, 0, 0].item() == -1.0
+
+
+def test_where_method_and_small_tensor_queries():
+    x, t = _pair(np.arange(6.0).reshape(2, 3))
+    _same(x.where(x > 2, -x), t.where(t > 2, -t))
+    assert x.numel() == t.numel() == autograd.numel(x)
+    assert x.is_floating_point() and not x.long().is_floating_point()
+    transposed = x.T
+    assert x.is_contiguous() and not transposed.is_contiguous()
+    assert x.contiguous() is x
+    assert transposed.contiguous().is_contiguous()
+    _same(transposed.contiguous(), t.T.contiguous())
+
+
+def test_einsum_matches_pytorch_in_the_books_spellings():
+    a, ta = _pair(np.arange(6.0).reshape(2, 3))
+    b, tb = _pair(np.arange(12.0).reshape(3, 4))
+    _same(autograd.einsum("ij,jk->ik", a, b), torch.einsum("ij,jk->ik", ta, tb))
+    _same(autograd.einsum("ij,jk", [a, b]), torch.einsum("ij,jk", [ta, tb]))
+    _same(autograd.einsum("i j -> j i", a), torch.einsum("i j -> j i", ta))
+
+
+def _raises_like_pytorch(fn, ours, theirs, match):
+    with pytest.raises(Exception) as ref:
+        fn(torch, theirs)
+    with pytest.raises(type(ref.value), match=match):
+        fn(autograd, ours)
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda m, x: x.gather(2, m.zeros(2, 3).long()), "Dimension out of range"),
+        (lambda m, x: x.gather(0, m.zeros(3).long()), "same number of dimensions"),
+        (lambda m, x: x.gather(0, m.zeros(2, 4).long()), "Size does not match at dimension 1"),
+        (lambda m, x: x.gather(0, m.full((2, 3), 5).long()), "out of bounds"),
+        (lambda m, x: x.gather(0, m.zeros(2, 3)), "int"),
+        (lambda m, x: x.index_select(0, m.tensor([[0]])), "vector"),
+        (lambda m, x: x.index_select(0, m.tensor([2])), "out of range"),
+        (lambda m, x: x.index_select(0, m.tensor([0.0])), "int"),
+        (lambda m, x: x.masked_fill(m.ones(2, 3).long(), 1.0), "boolean"),
+        (lambda m, x: x.masked_fill(m.ones(3).bool(), m.ones(2)), "0-dimensional"),
+        (lambda m, x: x.select(0, 2), "out of range"),
+        (lambda m, x: x.select(2, 0), "Dimension out of range"),
+        (lambda m, x: x.sum().select(0, 0), "0-dim"),
+        (lambda m, x: x.flip((0, 0)), "multiple times"),
+        (lambda m, x: x.roll((1, 2), 0), "align"),
+        (lambda m, x: x.repeat(2), "can not be smaller"),
+        (lambda m, x: m.bmm(x, x), "3D"),
+        (lambda m, x: m.bmm(x.reshape(1, 2, 3), x.reshape(1, 2, 3)), "first two dimensions"),
+        (lambda m, x: m.outer(x, x), "1-D"),
+        (lambda m, x: m.tril(x[0]), "at least 2 dimensions"),
+        (lambda m, x: m.diag(x.reshape(1, 2, 3)), "1D or 2D"),
+        (lambda m, x: x.cumsum(2), "Dimension out of range"),
+        (lambda m, x: x.movedim((0, 1), (1,)), "same number of dims"),
+        (lambda m, x: x.unflatten(1, (2, -1)), "multiply up"),
+        (lambda m, x: x.unflatten(1, ()), "non-empty"),
+        (lambda m, x: x.topk(4), "out of range"),
+        (lambda m, x: x.scatter(0, m.zeros(2, 3).long(), m.zeros(1, 3)), "no larger"),
+        (lambda m, x: x.scatter(0, m.zeros(2, 3).long(), m.zeros(2, 3).double()), "dtype"),
+        (lambda m, x: m.fmod(m.tensor([3]), 0), "ZeroDivisionError"),
+        (lambda m, x: m.remainder(m.tensor([3]), m.tensor([0])), "ZeroDivisionError"),
+        (lambda m, x: m.addmm(m.zeros(3, 3), x, x.T), "addmm|size"),
+    ],
+)
+def test_bad_arguments_raise_pytorchs_errors(fn, match):
+    _raises_like_pytorch(fn, autograd.zeros(2, 3), torch.zeros(2, 3), match)
+
+
+def test_unsupported_einsum_spellings_say_so():
+    x = autograd.ones(2, 2)
+    with pytest.raises(NotImplementedError, match="broadcast"):
+        autograd.einsum("...i->i", x)
+    with pytest.raises(NotImplementedError, match="repeated"):
+        autograd.einsum("ii->i", x)
+    with pytest.raises(RuntimeError, match="does not match"):
+        autograd.einsum("ij,jk->ik", x, autograd.ones(3, 2))
+
+
+def test_a_refused_call_changes_nothing():
+    x = autograd.arange(6.0).reshape(2, 3).requires_grad_()
+    before = x._data.copy()
+    with pytest.raises(RuntimeError):
+        x.scatter(0, autograd.tensor([[5, 0, 0]]), 1.0)
+    np.testing.assert_array_equal(x._data, before)
+    assert x.grad is None and x._version[0] == 0
