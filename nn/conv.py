@@ -111,26 +111,13 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-d convolution (cross-correlation): (N, C_in, H, W) -> (N, C_out, OH, OW), weight (C_out, C_in/G, kh, kw)."""
+    """2-d convolution (cross-correlation): (N, C_in, H, W) -> (N, C_out, OH, OW), weight (C_out, C_in/G, kh, kw).
+
+    Arguments as PyTorch's: in_channels, out_channels, kernel_size, stride=1, padding=0 (ints, pairs, 'valid' or
+    'same'), dilation=1, groups=1, bias=True, padding_mode='zeros', dtype=None.
+    """
 
     dims = 2
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] | str = 0,
-        dilation: int | tuple[int, int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype
-        )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (PyTorch's name)
         x, padding = self._explicit_padding(input)
@@ -138,26 +125,10 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """1-d convolution (cross-correlation): (N, C_in, L) -> (N, C_out, OL); weight (C_out, C_in/groups, k)."""
+    """1-d convolution (cross-correlation): (N, C_in, L) -> (N, C_out, OL); weight (C_out, C_in/groups, k), with
+    Conv2d's arguments (ints for the sizes)."""
 
     dims = 1
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | tuple[int],
-        stride: int | tuple[int] = 1,
-        padding: int | tuple[int] | str = 0,
-        dilation: int | tuple[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype
-        )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 (PyTorch's name)
         x, padding = self._explicit_padding(input)
