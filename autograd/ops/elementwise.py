@@ -297,6 +297,11 @@ class Minimum(Maximum):
     a_loses = staticmethod(np.greater)
 
 
+def softplus_values(z: np.ndarray) -> np.ndarray:
+    """log(1 + exp(z)) for an array, without overflow for large |z|."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
 class Where(Function):
     def forward(self, a, b, condition):
         if a.__class__ is not b.__class__ or a.__class__ is not np.ndarray or a.dtype != b.dtype:

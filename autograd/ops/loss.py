@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from .activation import LogSoftmax, Softmax
-from .elementwise import Log, Sigmoid
+from .elementwise import Log, Sigmoid, softplus_values
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -189,16 +189,15 @@ class BinaryCrossEntropy(Function):
 
 class BinaryCrossEntropyWithLogits(Function):
     """-(w t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))) elementwise, w the optional `pos_weight` (1 without),
-    computed as (1 - t) z + (1 + (w - 1) t) softplus(-z), softplus(-z) = max(-z, 0) + log(1 + exp(-|z|))."""
+    computed as (1 - t) z + (1 + (w - 1) t) softplus(-z)."""
 
     saves = (0, 1, 2)
 
     def forward(self, z, t, pos_weight=None):
         self.saved = (z, t) if pos_weight is None else (z, t, pos_weight)
         if pos_weight is None:
-            return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-        softplus = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
-        return (1 - t) * z + (1 + (pos_weight - 1) * t) * softplus
+            return softplus_values(z) - z * t
+        return (1 - t) * z + (1 + (pos_weight - 1) * t) * softplus_values(-z)
 
     def _slopes(self):
         """d loss / d z, d loss / d t, d loss / d pos_weight (the last None without pos_weight)."""

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ..function import OUTPUT, Function, add_tangents
+from ..function import CONSTANT, OUTPUT, Function, add_tangents
 from ..promotion import binary_operands, division_operands, float_operand
 from ..tensor import Tensor, data_of
 from .arithmetic import _check, div
-from .elementwise import Sigmoid, Where, masked
+from .elementwise import Sigmoid, Where, masked, softplus_values
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # numpy has no erf: math.erf element by element, to full precision
 
@@ -202,29 +202,27 @@ def remainder(a: Any, b: Any) -> Tensor:
 class Softplus(Function):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
 
-    saves = (0,)
+    saves = (0, CONSTANT)  # x, and where the function is linear
 
     def forward(self, x, beta, threshold):
         self.beta = beta
         z = x * beta
-        self.linear = z > threshold
-        self.saved = (x,)
-        smooth = (np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0)) / beta  # no overflow for large |z|
-        return np.where(self.linear, x, smooth).astype(x.dtype, copy=False)
+        linear = z > threshold
+        self.saved = (x, linear)
+        return np.where(linear, x, softplus_values(z) / beta).astype(x.dtype, copy=False)
 
-    def _slope(self, x):
+    def _slope(self):
+        x, linear = self.saved
         z = x * self.beta
         if isinstance(z, Tensor):  # under create_graph
-            return Where.apply(1.0, Sigmoid.apply(z), condition=self.linear)
-        return np.where(self.linear, 1.0, Sigmoid().forward(np.asarray(z)))
+            return Where.apply(1.0, Sigmoid.apply(z), condition=linear)
+        return np.where(linear, 1.0, Sigmoid().forward(np.asarray(z)))  # 0-d arithmetic gives numpy scalars
 
     def backward(self, g):
-        (x,) = self.saved
-        return (g * self._slope(x),)
+        return (g * self._slope(),)
 
     def jvp(self, t):
-        (x,) = self.saved
-        return t * self._slope(x)
+        return t * self._slope()
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
