@@ -571,7 +571,7 @@ class Tensor:
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
         if not isinstance(other, _TENSOR_OR_OPERAND):
             return NotImplemented
-        value = other._data if isinstance(other, Tensor) else other
+        value = data_of(other)
         _check_inplace_shape(what, self._data.shape, np.shape(value))
 
         def write(data: np.ndarray) -> None:
@@ -610,7 +610,7 @@ class Tensor:
         if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
-        raw = value._data if isinstance(value, Tensor) else value
+        raw = data_of(value)
         if isinstance(raw, (np.ndarray, np.generic)):
             check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
 

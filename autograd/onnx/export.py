@@ -10,7 +10,7 @@ import numpy as np
 
 from ..files import atomic_write
 from ..grad_mode import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .graph import Graph, UnsupportedOperatorError
 from .rules import RULES
 
@@ -75,7 +75,7 @@ def _inputs(args: Any) -> list[Tensor]:
     for i, item in enumerate(items):
         if not isinstance(item, (Tensor, np.ndarray)):
             raise TypeError(f"onnx.export: args must be tensors (or a tuple of them), got {type(item).__name__} at {i}")
-        array = item._data if isinstance(item, Tensor) else item
+        array = data_of(item)
         leaves.append(Tensor(array, requires_grad=array.dtype.kind == "f"))
     return leaves
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 class UnsupportedOperatorError(RuntimeError):
@@ -57,7 +57,7 @@ class Graph:
             if dtype is None or current is None or current == dtype:
                 return name
             return self.node("Cast", [name], to=self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
-        array = np.asarray(x._data if isinstance(x, Tensor) else x, dtype=dtype)
+        array = np.asarray(data_of(x), dtype=dtype)
         if isinstance(x, (Tensor, np.ndarray)):
             key: Any = (id(x), array.dtype.str)
             self.keep.append(x)

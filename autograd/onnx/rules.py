@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.pool import NCHW
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .graph import Graph, UnsupportedOperatorError
 
 Rule = Callable[[Graph, Any, Any, str], None]
@@ -31,7 +31,7 @@ def rule(*names: str) -> Callable[[Rule], Rule]:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(x._data if isinstance(x, Tensor) else x)
+    return np.shape(data_of(x))
 
 
 # ---- elementwise -------------------------------------------------------------------------------------------

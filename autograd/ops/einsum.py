@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from ..promotion import promote
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .shape import Expand
 
 
@@ -92,7 +92,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     terms, out = _parse(equation, len(operands))
     sizes: dict[str, int] = {}
     for i, (term, x) in enumerate(zip(terms, operands)):
-        shape = np.shape(x._data if isinstance(x, Tensor) else x)
+        shape = np.shape(data_of(x))
         if len(shape) != len(term):
             raise RuntimeError(
                 f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number of "

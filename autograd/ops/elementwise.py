@@ -15,7 +15,7 @@ from ..engine import owned
 from ..function import CONSTANT, OUTPUT, Function, add_tangents
 from ..promotion import binary_operands, float_operand, promote
 from ..random import generator
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .arithmetic import _check
 
 
@@ -408,7 +408,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of `a` where `condition` holds, else of `b` (all three broadcast)."""
     _check("where", a, b)
-    cond = np.asarray(condition._data if isinstance(condition, Tensor) else condition)
+    cond = np.asarray(data_of(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     return Where.apply(a, b, condition=cond)

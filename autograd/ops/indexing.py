@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .elementwise import Where
 from .shape import AddAt, GetItem, IndexPut, expand, normalize_dim, reshape
 
@@ -20,7 +20,7 @@ def _index_array(index: Any, op: str) -> np.ndarray:
     """The integer array of an index tensor (or array); TypeError/RuntimeError as PyTorch for other dtypes."""
     if not isinstance(index, (Tensor, np.ndarray)):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    array = np.asarray(index._data if isinstance(index, Tensor) else index)
+    array = np.asarray(data_of(index))
     if array.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int32 or int64 for index, got {array.dtype}")
     return array
@@ -129,7 +129,7 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
 
 
 def _mask_array(mask: Any, op: str) -> np.ndarray:
-    array = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
+    array = np.asarray(data_of(mask))
     if array.dtype != np.bool_:
         raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {array.dtype}")
     return array

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, add_tangents, sum_rows
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from .elementwise import masked
 
 
@@ -72,7 +72,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     for x in (a, b):
         if not isinstance(x, (Tensor, np.ndarray)):
             raise TypeError(f"matmul(): unsupported operand type {type(x).__name__}")
-    a_nd, b_nd = np.ndim(a._data if isinstance(a, Tensor) else a), np.ndim(b._data if isinstance(b, Tensor) else b)
+    a_nd, b_nd = np.ndim(data_of(a)), np.ndim(data_of(b))
     if a_nd == 0 or b_nd == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a_nd}D and {b_nd}D")
     if a_nd == 1:
@@ -80,8 +80,8 @@ def matmul(a: Any, b: Any) -> Tensor:
     if b_nd == 1:
         b = b.reshape(-1, 1) if isinstance(b, Tensor) else np.reshape(b, (-1, 1))
     ashape, bshape = (
-        np.shape(a._data if isinstance(a, Tensor) else a),
-        np.shape(b._data if isinstance(b, Tensor) else b),
+        np.shape(data_of(a)),
+        np.shape(data_of(b)),
     )
     if ashape[-1] != bshape[-2]:
         raise RuntimeError(f"matmul: shapes {ashape} and {bshape} cannot be multiplied ({ashape[-1]} != {bshape[-2]})")
@@ -149,7 +149,7 @@ def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: flo
     """beta * input + alpha * (mat1 @ mat2), input broadcasting to the product's shape; with beta = 0 input is
     ignored (its nans too), as in PyTorch."""
     product = mm(mat1, mat2)
-    shape = np.shape(input._data if isinstance(input, Tensor) else input)
+    shape = np.shape(data_of(input))
     try:
         fits = np.broadcast_shapes(shape, product.shape) == product.shape
     except ValueError:

@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..promotion import promote
 from ..size import shape_arg
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -333,13 +333,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = _tensor_list(tensors, "cat")
     for i, x in enumerate(items):
-        if np.ndim(x._data if isinstance(x, Tensor) else x) == 0:
+        if np.ndim(data_of(x)) == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated")
-    ndim = np.ndim(items[0]._data if isinstance(items[0], Tensor) else items[0])
+    ndim = np.ndim(data_of(items[0]))
     axis = normalize_dim(dim, ndim, "cat")
     for x in items[1:]:
-        other = np.shape(x._data if isinstance(x, Tensor) else x)
-        first = np.shape(items[0]._data if isinstance(items[0], Tensor) else items[0])
+        other = np.shape(data_of(x))
+        first = np.shape(data_of(items[0]))
         if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other)) if i != axis):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}: {first} and {other}")
     return Cat.apply(*items, axis=axis)
@@ -352,7 +352,7 @@ concatenate = cat
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
     items = _tensor_list(tensors, "stack")
-    shapes = {np.shape(x._data if isinstance(x, Tensor) else x) for x in items}
+    shapes = {np.shape(data_of(x)) for x in items}
     if len(shapes) != 1:
         raise RuntimeError(f"stack: expects each tensor to be equal size, got {sorted(shapes)}")
     axis = normalize_dim(dim, len(shapes.pop()) + 1, "stack")
