@@ -704,6 +704,7 @@ def data_of(x: Any) -> Any:
 
 
 from . import autograd_api as _autograd_api  # noqa: E402
+from . import factories as _factories  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
@@ -725,6 +726,8 @@ _METHODS = (
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+for _name in "new_zeros new_ones new_empty new_full new_tensor".split():
+    setattr(Tensor, _name, getattr(_factories, _name))
 Tensor.clip = _ops.clamp
 Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)

@@ -385,3 +385,52 @@ def test_a_refused_random_call_leaves_the_generator_as_it_was(call):
     with pytest.raises(RuntimeError):
         call()
     np.testing.assert_array_equal(autograd.rand(4).numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, x: x.new_zeros(2, 3),
+        lambda L, x: x.new_zeros((2, 3), dtype=L.int64),
+        lambda L, x: x.new_zeros(size=(4,)),
+        lambda L, x: x.new_ones([2]),
+        lambda L, x: x.new_ones(3, requires_grad=True),
+        lambda L, x: x.new_empty(2, 1).zero_(),
+        lambda L, x: x.new_full((2,), 2.7),
+        lambda L, x: x.new_full((1, 2), 3, dtype=L.float32, device="cpu"),
+        lambda L, x: x.new_tensor([1.5, -2.5]),
+        lambda L, x: x.new_tensor(np.array([[1, 2]]), dtype=L.float64, requires_grad=True),
+        lambda L, x: x.new_zeros(()),
+    ],
+    ids=[
+        "varargs",
+        "tuple_dtype",
+        "size",
+        "ones",
+        "requires_grad",
+        "empty",
+        "full",
+        "full_dtype",
+        "tensor",
+        "tensor_dtype",
+        "0d",
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float32"])
+def test_new_factories_default_to_the_tensors_dtype(make, dtype):
+    def program(L):
+        x = L.ones(2, dtype=getattr(L, dtype))
+        try:
+            y = make(L, x)
+        except RuntimeError:  # requires_grad on an integer dtype
+            return "RuntimeError"
+        return tuple(y.shape), str(y.dtype).split(".")[-1], y.requires_grad, y.detach().numpy().tolist()
+
+    both(program)
+
+
+def test_new_tensor_copies_its_data():
+    x, data = autograd.ones(2), np.array([1.0, 2.0], dtype=np.float32)
+    y = x.new_tensor(data)
+    data[0] = 5.0
+    assert y.tolist() == [1.0, 2.0] and y.grad_fn is None
