@@ -607,23 +607,41 @@ class Tensor:
         return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value`: `value` loses its leading size-1 dims, then broadcasts to the selected shape, as in
+        PyTorch (so a (1, 1) result fills a single element); RuntimeError where it does not broadcast."""
         if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = data_of(value)
         if isinstance(raw, (np.ndarray, np.generic)):
             check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
+        shape = np.shape(raw)
+        lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))  # PyTorch drops leading 1s first
+        if lead:
+            raw = np.reshape(raw, shape[lead:])
+
+        def refused(err: Exception) -> RuntimeError:
+            return RuntimeError(
+                f"__setitem__: cannot assign a value of shape {shape} at {index!r} in a tensor of shape "
+                f"{self._data.shape}: {err}"
+            )
 
         def write(data: np.ndarray) -> None:
             try:
                 data[key] = raw
-            except ValueError as err:
-                raise ValueError(
-                    f"__setitem__: cannot assign a value of shape {np.shape(raw)} at {index!r} in a tensor of shape "
-                    f"{data.shape}: {err}"
-                ) from None
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
 
-        self._update("__setitem__", value, lambda t=self: _ops.index_put(t, key, t if value is self else value), write)
+        def result(t: Tensor) -> Tensor:
+            written = t if value is self else value
+            if lead:
+                written = _ops.reshape(written, shape[lead:]) if isinstance(written, Tensor) else raw
+            try:
+                return _ops.index_put(t, key, written)
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
+
+        self._update("__setitem__", value, result, write)
 
     def fill_(self, value: Any) -> Tensor:
         self[...] = value

@@ -434,3 +434,53 @@ def test_new_tensor_copies_its_data():
     y = x.new_tensor(data)
     data[0] = 5.0
     assert y.tolist() == [1.0, 2.0] and y.grad_fn is None
+
+
+SETITEM_TARGETS = [
+    ((5,), 0),
+    ((5,), slice(0, 2)),
+    ((3, 4), 0),
+    ((3, 4), (slice(None), 0)),
+    ((3, 4), np.array([0, 2])),
+    ((3, 4), ...),
+    ((3, 4), (1, 2)),
+    ((3, 4), np.arange(12).reshape(3, 4) % 2 == 0),
+    ((3, 4), np.zeros((3, 4), dtype=bool)),
+]
+SETITEM_VALUES = [(), (1,), (1, 1), (1, 1, 1), (2,), (2, 1), (1, 2), (4,), (1, 4), (1, 1, 4), (3, 1), (3, 4), (1, 3, 4)]
+
+
+@pytest.mark.parametrize("target", SETITEM_TARGETS, ids=lambda t: f"{t[0]}-{type(t[1]).__name__}")
+def test_item_assignment_drops_the_values_leading_ones_then_broadcasts_as_pytorch(target):
+    """`t[i] = net(x)` with a (1, 1) result fills one element (d2l's sequence chapter); values, gradients of
+    both operands and the shapes refused (RuntimeError) are PyTorch's."""
+    shape, index = target
+
+    def program(L, value_shape, grad):
+        base = L.tensor(np.arange(np.prod(shape), dtype=np.float64).reshape(shape), requires_grad=grad)
+        value = L.tensor(
+            np.arange(np.prod(value_shape), dtype=np.float64).reshape(value_shape) + 100, requires_grad=grad
+        )
+        t = base * 1 if grad else base
+        try:
+            t[L.as_tensor(index) if isinstance(index, np.ndarray) else index] = value * 1 if grad else value
+        except RuntimeError:
+            return "RuntimeError"
+        if not grad:
+            return t.numpy().tolist()
+        (t * L.tensor(np.arange(t.numel(), dtype=np.float64).reshape(shape))).sum().backward()
+        return t.detach().numpy().tolist(), base.grad.numpy().tolist(), value.grad.numpy().tolist()
+
+    for value_shape in SETITEM_VALUES:
+        for grad in (False, True):
+            both(lambda L: program(L, value_shape, grad))
+
+
+def test_d2l_writes_a_one_by_one_prediction_into_a_vector():
+    net = nn.Linear(4, 1)
+    x, preds = autograd.randn(1, 4), autograd.zeros(3)
+    for i in range(3):
+        preds[i] = net(x)  # shape (1, 1)
+    np.testing.assert_allclose(preds._data, np.repeat(net(x)._data.item(), 3), rtol=1e-6)
+    preds.sum().backward()
+    np.testing.assert_allclose(net.weight.grad._data, 3 * x._data, rtol=1e-6)
