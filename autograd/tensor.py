@@ -606,6 +606,26 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
+    def _inplace(self, what: str, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """Update in place to the out-of-place `op(self, *args, **kwargs)` (`exp_`, `clamp_`, `scatter_`...): the op
+        is what a graph records, and otherwise its values are written over this tensor's array. A result that
+        cannot be cast to this tensor's dtype, or of another shape, raises RuntimeError and changes nothing."""
+        operands = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) and a is not self]
+        dual = state.dual
+        operand = next(
+            (a for a in operands if a.requires_grad or (dual is not None and dual.tangent(a) is not None)), None
+        )
+
+        def result(t: Tensor = self) -> Tensor:
+            new = op(t, *(t if a is self else a for a in args), **kwargs)
+            _check_inplace_result(what, new._data, self._data)
+            return new
+
+        def write(data: np.ndarray) -> None:
+            data[...] = result(Tensor(data))._data  # nothing here needs a gradient: the op records nothing
+
+        return self._update(what, operand, result, write)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """`t[index] = value`: `value` loses its leading size-1 dims, then broadcasts to the selected shape, as in
         PyTorch (so a (1, 1) result fills a single element); RuntimeError where it does not broadcast."""
@@ -632,7 +652,7 @@ class Tensor:
             except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
                 raise refused(err) from None
 
-        def result(t: Tensor) -> Tensor:
+        def result(t: Tensor = self) -> Tensor:
             written = t if value is self else value
             if lead:
                 written = _ops.reshape(written, shape[lead:]) if isinstance(written, Tensor) else raw
@@ -705,6 +725,13 @@ def _raise_unsupported(result: Any, what: str, other: Any) -> Tensor:
     return result
 
 
+def _check_inplace_result(what: str, new: np.ndarray, old: np.ndarray) -> None:
+    if not np.can_cast(new.dtype, old.dtype, "same_kind"):
+        raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {old.dtype}")
+    if new.shape != old.shape:
+        raise RuntimeError(f"{what}: output with shape {old.shape} doesn't match the broadcast shape {new.shape}")
+
+
 def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ...]) -> None:
     try:
         broadcast = np.broadcast_shapes(shape, other)
@@ -747,6 +774,28 @@ for _name in _METHODS:
 for _name in "new_zeros new_ones new_empty new_full new_tensor".split():
     setattr(Tensor, _name, getattr(_factories, _name))
 Tensor.clip = _ops.clamp
+
+
+def _inplace_method(name: str) -> Callable[..., Tensor]:
+    op = getattr(_ops, name)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._inplace(f"{name}_", op, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = (
+        f"`{name}` in place (recorded as `{name}` on a graph, guarded by the version counter); returns self."
+    )
+    return method
+
+
+_INPLACE = (
+    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc reciprocal rsqrt log1p "
+    "expm1 clamp pow masked_fill scatter scatter_add lerp fmod remainder"
+).split()
+for _name in _INPLACE:
+    setattr(Tensor, f"{_name}_", _inplace_method(_name))
+Tensor.clip_ = Tensor.clamp_
 Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose
