@@ -473,7 +473,7 @@ def test_item_assignment_drops_the_values_leading_ones_then_broadcasts_as_pytorc
 
     for value_shape in SETITEM_VALUES:
         for grad in (False, True):
-            both(lambda L: program(L, value_shape, grad))
+            both(lambda L, v=value_shape, g=grad: program(L, v, g))
 
 
 def test_d2l_writes_a_one_by_one_prediction_into_a_vector():
