@@ -157,6 +157,35 @@ def _ragged(data: Any) -> str | None:
     return None
 
 
+# PyTorch's names of the tensor types of each dtype (`x.type()`, `autograd.FloatTensor`)
+TYPE_NAMES = {
+    float32: "FloatTensor",
+    float64: "DoubleTensor",
+    float16: "HalfTensor",
+    int64: "LongTensor",
+    int32: "IntTensor",
+    np.dtype("int16"): "ShortTensor",
+    np.dtype("int8"): "CharTensor",
+    uint8: "ByteTensor",
+    bool_: "BoolTensor",
+}
+_NAMED_TYPES = {name: dtype for dtype, name in TYPE_NAMES.items()}
+
+
+def _type_dtype(spec: Any) -> np.dtype:
+    """The dtype `Tensor.type(spec)` converts to: a dtype, a tensor type (`autograd.LongTensor`) or its name."""
+    if isinstance(spec, str):
+        module, _, name = spec.rpartition(".")
+        if module in ("torch.cuda", "autograd.cuda"):
+            check_device("cuda", "type")
+        if module not in ("autograd", "torch") or name not in _NAMED_TYPES:
+            raise ValueError(f"invalid type: {spec!r}")
+        return _NAMED_TYPES[name]
+    if isinstance(spec, type) and isinstance(getattr(spec, "dtype", None), np.dtype):
+        return spec.dtype
+    return to_dtype(spec)
+
+
 def check_can_require_grad(dtype: np.dtype) -> None:
     """RuntimeError unless a tensor of `dtype` can require gradients (floating point only)."""
     if dtype.kind != "f":
@@ -336,9 +365,13 @@ class Tensor:
         return self
 
     def type(self, dtype: Any = None) -> Any:
+        """With no argument, PyTorch's type name under this library's name (`'autograd.FloatTensor'`); given a dtype,
+        a type (`autograd.LongTensor`) or a type name (`'autograd.LongTensor'`, or `'torch.LongTensor'` as the book's
+        code spells it), this tensor converted to it (itself when nothing changes)."""
         if dtype is None:
-            return f"autograd.{self._data.dtype}"
-        return _ops.cast(self, to_dtype(dtype))
+            return f"autograd.{TYPE_NAMES.get(self._data.dtype, self._data.dtype)}"
+        target = _type_dtype(dtype)
+        return self if target == self._data.dtype else _ops.cast(self, target)
 
     def float(self) -> Tensor:
         return _ops.cast(self, float32)

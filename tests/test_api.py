@@ -313,6 +313,8 @@ def test_d2l_initialises_parameters_through_data():
         ("LongTensor", "int64"),
         ("IntTensor", "int32"),
         ("BoolTensor", "bool"),
+        ("HalfTensor", "float16"),
+        ("ByteTensor", "uint8"),
     ],
 )
 def test_type_named_constructors_match_pytorch(name, dtype):
@@ -484,3 +486,39 @@ def test_d2l_writes_a_one_by_one_prediction_into_a_vector():
     np.testing.assert_allclose(preds._data, np.repeat(net(x)._data.item(), 3), rtol=1e-6)
     preds.sum().backward()
     np.testing.assert_allclose(net.weight.grad._data, 3 * x._data, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"])
+def test_type_names_the_tensor_type_and_converts_as_pytorch(dtype):
+    def program(L):
+        x = L.tensor([1.5, 0.0, 2.0]).to(getattr(L, dtype))
+        name = x.type().split(".")[-1]
+        converted = [
+            x.type(L.float64),
+            x.type(L.LongTensor),
+            x.type(f"{L.__name__}.IntTensor"),
+            x.type("torch.BoolTensor"),  # the book's spelling, unchanged
+            x.type(dtype=L.float32),
+        ]
+        return (
+            x.type().startswith(L.__name__ + "."),
+            name,
+            x.type(x.dtype) is x,
+            [(str(y.dtype).split(".")[-1], y.tolist()) for y in converted],
+        )
+
+    both(program)
+
+
+def test_type_refuses_unknown_names_and_cuda_types():
+    x = autograd.ones(2)
+    with pytest.raises(ValueError, match="invalid type"):
+        x.type("autograd.NoSuchTensor")
+    with pytest.raises(RuntimeError, match="cuda"):
+        x.type("torch.cuda.FloatTensor")
+
+
+def test_type_conversion_is_differentiable():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x.type("autograd.DoubleTensor").sum().backward()
+    assert x.grad.dtype == autograd.float32 and x.grad.tolist() == [1.0, 1.0]
