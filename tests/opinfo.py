@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume
 from hypothesis import strategies as st
 from strategies import (
     adaptive_args,
@@ -352,14 +353,32 @@ def distinct_abs_arrays(draw, shape):
     return magnitudes * signs
 
 
-NORM_P = st.sampled_from([2, 2.0, "fro", 1, math.inf, 3, 0.5])
+NORM_P = st.sampled_from([2, 2.0, "fro", 1, math.inf, -math.inf, 3, 0.5, 1.5, -1, -2.5, 0])
 NORM_INPUTS = with_params(reduction(distinct_abs_arrays, min_side=1), p=NORM_P).filter(
     lambda t: not (t[1]["p"] == "fro" and isinstance(t[1]["dim"], tuple) and len(t[1]["dim"]) > 2)
-)  # PyTorch's "fro" is a matrix norm over at most 2 dims; ours takes it as the Euclidean norm over any dims
+)  # "fro" is a matrix norm over at most 2 dims (more is a RuntimeError, as in PyTorch)
+
+
+@st.composite
+def nuclear_norm_inputs(draw):
+    """A batch of matrices with distinct singular values (the nuclear norm is smooth there)."""
+    shape = draw(shapes(min_dims=2, max_dims=3, min_side=1, max_side=3))
+    axes = draw(st.permutations(range(len(shape))))[:2]
+    x = draw(arrays(shape, floats(-2, 2)))
+    s = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), compute_uv=False)
+    gaps = np.diff(np.sort(s, axis=-1), axis=-1)
+    assume(s.min() > 0.1 and (gaps.size == 0 or gaps.min() > 0.1))
+    return (x,), {"dim": tuple(axes), "keepdim": draw(st.booleans())}
 
 
 op("norm", NORM_INPUTS)(
     lambda ns, x, dim, keepdim, p: x.norm(p=p) if dim is None else x.norm(p=p, dim=dim, keepdim=keepdim)
+)
+op("norm_nuc", nuclear_norm_inputs(), second_order=False)(
+    lambda ns, x, dim, keepdim: x.norm(p="nuc", dim=dim, keepdim=keepdim)
+)
+op("norm_nuc_matrix", nuclear_norm_inputs().filter(lambda t: t[0][0].ndim == 2), second_order=False)(
+    lambda ns, x, dim, keepdim: ns.norm(x, p="nuc")
 )
 op("logsumexp", reduction(lambda s: arrays(s, floats(-5, 5)), allow_none=False))(
     lambda ns, x, dim, keepdim: x.logsumexp(dim=dim, keepdim=keepdim)

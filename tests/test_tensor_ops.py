@@ -313,3 +313,20 @@ def test_in_place_variants_carry_forward_mode_tangents_as_pytorch(name):
     _, ours = jvp(lambda t: INPLACE[name](autograd, t * 1), (autograd.tensor(x),), (autograd.tensor(tangent),))
     _, theirs = torch_jvp(lambda t: INPLACE[name](torch, t * 1), (torch.tensor(x),), (torch.tensor(tangent),))
     np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: L.norm(L.ones(2, 2, 2), "nuc"),
+        lambda L: L.norm(L.ones(2, 2, 2), "nuc", dim=0),
+        lambda L: L.norm(L.ones(2, 2, 2), "fro", dim=(0, 1, 2)),
+        lambda L: L.norm(L.ones(2, 2), "abc"),
+        lambda L: L.norm(L.tensor([1, 2]), 2),
+    ],
+    ids=["nuc_3d", "nuc_int_dim", "fro_three_dims", "unknown_order", "integer_input"],
+)
+def test_norm_refuses_what_pytorch_refuses(call):
+    for L in (autograd, torch):
+        with pytest.raises(RuntimeError):
+            call(L)

@@ -190,6 +190,68 @@ class Norm2(Function):
         return np.asarray((x * t).sum(axis=self.axes, keepdims=self.keepdims)) / safe
 
 
+class VectorNorm(Function):
+    """(sum |x|^p)^(1/p) over `axes` for p other than 1, 2 and ±inf (p = 0 counts the nonzero elements).
+
+    The gradient is PyTorch's: 0 where the norm is 0, and for p < 1 also at zero elements (where |x|^p has none);
+    p = 0 has gradient 0 everywhere.
+    """
+
+    saves = (0, OUTPUT)
+
+    def forward(self, x, p, axes, keepdims):
+        self.p, self.shape, self.kept = p, x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
+        if p == 0:
+            out = np.asarray((x != 0).sum(axis=axes, keepdims=keepdims), dtype=x.dtype)
+        else:
+            with np.errstate(divide="ignore"):  # negative p: |0|^p is inf, and the norm 0
+                out = np.asarray(np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdims) ** (1.0 / p))
+        self.saved = (x, out)
+        return out
+
+    def _slope(self, x, out):
+        """d(norm)/dx elementwise, with `out` in the kept shape (arrays, or Tensors under create_graph)."""
+        p = self.p
+        if p == 0:
+            return x * 0
+        if p < 1:  # |x|^(p-1) is infinite at 0: the gradient there is taken as 0
+            return np.sign(x) * np.abs(x + (x == 0)) ** (p - 1) * (x != 0) * out ** (1 - p)
+        return np.sign(x) * np.abs(x) ** (p - 1) * ((out != 0) / (out + (out == 0)) ** (p - 1))
+
+    def backward(self, g):
+        x, out = self.saved
+        return (_spread(g, self.kept, self.shape) * self._slope(x, out.reshape(self.kept)),)
+
+    def jvp(self, t):
+        x, out = self.saved
+        slope = self._slope(x, out.reshape(self.kept))
+        return np.asarray((slope * t).sum(axis=self.axes, keepdims=self.keepdims))
+
+
+class NuclearNorm(Function):
+    """The sum of the singular values of the matrices spanning the two dims `axes`; its gradient is U Vᵀ (of the
+    reduced SVD), kept as a constant: first derivatives only."""
+
+    saves = (CONSTANT,)
+
+    def forward(self, x, axes, keepdims):
+        self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
+        self.axes, self.keepdims = axes, keepdims
+        u, s, vh = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+        self.saved = (np.moveaxis(u @ vh, (-2, -1), axes),)
+        out = s.sum(axis=-1)
+        return np.asarray(out.reshape(self.kept) if keepdims else out)
+
+    def backward(self, g):
+        (direction,) = self.saved
+        return (_spread(g, self.kept, self.shape) * direction,)
+
+    def jvp(self, t):
+        (direction,) = self.saved
+        return np.asarray((direction * t).sum(axis=self.axes, keepdims=self.keepdims))
+
+
 class LogSumExp(Function):
     saves = (0, OUTPUT)
 
@@ -354,19 +416,44 @@ def std(
 
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Vector p-norm over `dim` (all elements when None); 'fro' and 2 are the Euclidean norm."""
+    """PyTorch's `torch.norm`: for a number p the vector p-norm over `dim` (all elements when None): p = 0 counts
+    the nonzero elements, ±inf is the largest/smallest |x|, negative and fractional p are (sum |x|^p)^(1/p);
+    'fro' (the default, or p=None) is the Euclidean norm over all elements or over one or two dims; 'nuc' the
+    nuclear norm (sum of singular values) of the matrices spanning the two dims `dim` (a 2-d x when dim is None).
+    Gradients are PyTorch's, 0 where the norm is not differentiable at 0."""
     from .elementwise import abs as abs_
 
-    axes = reduce_axes(x, dim, None, "norm")
-    if p in ("fro", 2, 2.0):
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"norm: expected a floating point tensor as input, got {x._data.dtype}")
+    if p is None:
+        p = "fro"
+    if isinstance(p, str):
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"norm: order {p!r} not supported (use a number, 'fro' or 'nuc')")
+        if p == "nuc" and dim is None and x.ndim == 2:
+            dim = (0, 1)
+        sequence = isinstance(dim, (tuple, list))
+        if (p == "nuc" and not (sequence and len(dim) == 2)) or (p == "fro" and sequence and len(dim) > 2):
+            raise RuntimeError(
+                f"norm: the matrix norm {p!r} needs dim to be a 2-tuple (got dim={dim!r} for a tensor of shape "
+                f"{tuple(x._data.shape)})"
+            )
+        axes = reduce_axes(x, dim, None, "norm")
+        if p == "nuc":
+            return NuclearNorm.apply(x, axes=axes, keepdims=keepdim)
         return Norm2.apply(x, axes=axes, keepdims=keepdim)
-    if p in (1, 1.0):
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', not {type(p).__name__}")
+    axes = reduce_axes(x, dim, None, "norm")
+    if p == 2:
+        return Norm2.apply(x, axes=axes, keepdims=keepdim)
+    if p == 1:
         return sum(abs_(x), dim=axes, keepdim=keepdim)
-    if p in (float("inf"), "inf"):
+    if p == float("inf"):
         return amax(abs_(x), dim=axes, keepdim=keepdim)
-    if isinstance(p, (int, float)) and p > 0:
-        return sum(abs_(x) ** p, dim=axes, keepdim=keepdim) ** (1.0 / p)
-    raise ValueError(f"norm: unsupported p={p!r} (use 'fro', a positive number or inf)")
+    if p == -float("inf"):
+        return amin(abs_(x), dim=axes, keepdim=keepdim)
+    return VectorNorm.apply(x, p=float(p), axes=axes, keepdims=keepdim)
 
 
 def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
