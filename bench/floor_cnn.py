@@ -87,9 +87,10 @@ def conv_backward(
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) in three passes (exp overflows to inf below -88, which gives the right 0)."""
+    """1 / (1 + exp(-x)) in one buffer, four passes (exp overflows to inf below -88.7, which gives 0)."""
+    s = np.negative(x)
     with np.errstate(over="ignore"):
-        s = np.exp(-x)
+        np.exp(s, out=s)
     s += 1
     return np.reciprocal(s, out=s)
 
