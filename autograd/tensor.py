@@ -423,12 +423,16 @@ class Tensor:
 
     def _backprop(self, grad: Any, retain_graph: bool) -> tuple[()]:
         """The engine reached this leaf: run its hooks and accumulate the gradient into `.grad`."""
-        if self._hooks:
-            from .function import _run_hooks
-
-            grad = _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
-        self._accumulate(grad)
+        self._accumulate(self._hooked(grad))
         return ()
+
+    def _hooked(self, grad: Any) -> Any:
+        """`grad` after this leaf's hooks (each may replace it), for backward and autograd.grad alike."""
+        if not self._hooks:
+            return grad
+        from .function import _run_hooks
+
+        return _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
 
     def _accumulate(self, grad: Any) -> None:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
