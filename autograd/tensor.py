@@ -158,6 +158,35 @@ def _ragged(data: Any) -> str | None:
     return None
 
 
+# PyTorch's names of the tensor types of each dtype (`x.type()`, `autograd.FloatTensor`)
+TYPE_NAMES = {
+    float32: "FloatTensor",
+    float64: "DoubleTensor",
+    float16: "HalfTensor",
+    int64: "LongTensor",
+    int32: "IntTensor",
+    np.dtype("int16"): "ShortTensor",
+    np.dtype("int8"): "CharTensor",
+    uint8: "ByteTensor",
+    bool_: "BoolTensor",
+}
+_NAMED_TYPES = {name: dtype for dtype, name in TYPE_NAMES.items()}
+
+
+def _type_dtype(spec: Any) -> np.dtype:
+    """The dtype `Tensor.type(spec)` converts to: a dtype, a tensor type (`autograd.LongTensor`) or its name."""
+    if isinstance(spec, str):
+        module, _, name = spec.rpartition(".")
+        if module in ("torch.cuda", "autograd.cuda"):
+            check_device("cuda", "type")
+        if module not in ("autograd", "torch") or name not in _NAMED_TYPES:
+            raise ValueError(f"invalid type: {spec!r}")
+        return _NAMED_TYPES[name]
+    if isinstance(spec, type) and isinstance(getattr(spec, "dtype", None), np.dtype):
+        return spec.dtype
+    return to_dtype(spec)
+
+
 def check_can_require_grad(dtype: np.dtype) -> None:
     """RuntimeError unless a tensor of `dtype` can require gradients (floating point only)."""
     if dtype.kind != "f":
@@ -339,9 +368,13 @@ class Tensor:
         return self
 
     def type(self, dtype: Any = None) -> Any:
+        """With no argument, PyTorch's type name under this library's name (`'autograd.FloatTensor'`); given a dtype,
+        a type (`autograd.LongTensor`) or a type name (`'autograd.LongTensor'`, or `'torch.LongTensor'` as the book's
+        code spells it), this tensor converted to it (itself when nothing changes)."""
         if dtype is None:
-            return f"autograd.{self._data.dtype}"
-        return _ops.cast(self, to_dtype(dtype))
+            return f"autograd.{TYPE_NAMES.get(self._data.dtype, self._data.dtype)}"
+        target = _type_dtype(dtype)
+        return self if target == self._data.dtype else _ops.cast(self, target)
 
     def float(self) -> Tensor:
         return _ops.cast(self, float32)
@@ -642,24 +675,62 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
+    def _inplace(self, what: str, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """Update in place to the out-of-place `op(self, *args, **kwargs)` (`exp_`, `clamp_`, `scatter_`...): the op
+        is what a graph records, and otherwise its values are written over this tensor's array. A result that
+        cannot be cast to this tensor's dtype, or of another shape, raises RuntimeError and changes nothing."""
+        operands = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) and a is not self]
+        dual = state.dual
+        operand = next(
+            (a for a in operands if a.requires_grad or (dual is not None and dual.tangent(a) is not None)), None
+        )
+
+        def result(t: Tensor = self) -> Tensor:
+            new = op(t, *(t if a is self else a for a in args), **kwargs)
+            _check_inplace_result(what, new._data, self._data)
+            return new
+
+        def write(data: np.ndarray) -> None:
+            data[...] = result(Tensor(data))._data  # nothing here needs a gradient: the op records nothing
+
+        return self._update(what, operand, result, write)
+
     def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value`: `value` loses its leading size-1 dims, then broadcasts to the selected shape, as in
+        PyTorch (so a (1, 1) result fills a single element); RuntimeError where it does not broadcast."""
         if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = data_of(value)
         if isinstance(raw, (np.ndarray, np.generic)):
             check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
+        shape = np.shape(raw)
+        lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))  # PyTorch drops leading 1s first
+        if lead:
+            raw = np.reshape(raw, shape[lead:])
+
+        def refused(err: Exception) -> RuntimeError:
+            return RuntimeError(
+                f"__setitem__: cannot assign a value of shape {shape} at {index!r} in a tensor of shape "
+                f"{self._data.shape}: {err}"
+            )
 
         def write(data: np.ndarray) -> None:
             try:
                 data[key] = raw
-            except ValueError as err:
-                raise ValueError(
-                    f"__setitem__: cannot assign a value of shape {np.shape(raw)} at {index!r} in a tensor of shape "
-                    f"{data.shape}: {err}"
-                ) from None
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
 
-        self._update("__setitem__", value, lambda t=self: _ops.index_put(t, key, t if value is self else value), write)
+        def result(t: Tensor = self) -> Tensor:
+            written = t if value is self else value
+            if lead:
+                written = _ops.reshape(written, shape[lead:]) if isinstance(written, Tensor) else raw
+            try:
+                return _ops.index_put(t, key, written)
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
+
+        self._update("__setitem__", value, result, write)
 
     def fill_(self, value: Any) -> Tensor:
         self[...] = value
@@ -721,6 +792,13 @@ def _raise_unsupported(result: Any, what: str, other: Any) -> Tensor:
     if result is NotImplemented:
         raise TypeError(f"{what}(): unsupported operand type {type(other).__name__}")
     return result
+
+
+def _check_inplace_result(what: str, new: np.ndarray, old: np.ndarray) -> None:
+    if not np.can_cast(new.dtype, old.dtype, "same_kind"):
+        raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {old.dtype}")
+    if new.shape != old.shape:
+        raise RuntimeError(f"{what}: output with shape {old.shape} doesn't match the broadcast shape {new.shape}")
 
 
 def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ...]) -> None:
@@ -813,6 +891,7 @@ def data_of(x: Any) -> Any:
 
 
 from . import autograd_api as _autograd_api  # noqa: E402
+from . import factories as _factories  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
@@ -835,7 +914,31 @@ _METHODS = (
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+for _name in "new_zeros new_ones new_empty new_full new_tensor".split():
+    setattr(Tensor, _name, getattr(_factories, _name))
 Tensor.clip = _ops.clamp
+
+
+def _inplace_method(name: str) -> Callable[..., Tensor]:
+    op = getattr(_ops, name)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._inplace(f"{name}_", op, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = (
+        f"`{name}` in place (recorded as `{name}` on a graph, guarded by the version counter); returns self."
+    )
+    return method
+
+
+_INPLACE = (
+    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc reciprocal rsqrt log1p "
+    "expm1 clamp pow masked_fill scatter scatter_add lerp fmod remainder"
+).split()
+for _name in _INPLACE:
+    setattr(Tensor, f"{_name}_", _inplace_method(_name))
+Tensor.clip_ = Tensor.clamp_
 Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose

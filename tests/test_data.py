@@ -248,6 +248,94 @@ def test_loader_collates_dicts_and_rejects_ragged_samples():
         list(DataLoader(DictDataset(), batch_size=4))
 
 
+Point = __import__("collections").namedtuple("Point", ["x", "label"])
+SAMPLES = {
+    "pair": lambda i: (np.full(3, i, dtype=np.float32), i),
+    "list": lambda i: [np.full((2, 2), i, dtype=np.float64), float(i) / 2, i % 2 == 0],
+    "dict": lambda i: {"x": np.arange(2, dtype=np.int32) + i, "name": f"s{i}"},
+    "namedtuple": lambda i: Point(np.float32(i), i),
+    "number": lambda i: i * 1.5,
+    "nested": lambda i: ({"a": (i, [i, i])},),
+}
+
+
+def _structure(batch):
+    """A batch as plain Python: containers by type name, tensors as (dtype, values)."""
+    if isinstance(batch, dict):
+        return {key: _structure(value) for key, value in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return (type(batch).__name__, [_structure(value) for value in batch])
+    if hasattr(batch, "numpy"):
+        return (str(batch.dtype).split(".")[-1], batch.numpy().tolist())
+    return batch
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_default_collation_gives_pytorchs_batches(kind):
+    torch_data = pytest.importorskip("torch.utils.data")
+
+    class Samples(Dataset):
+        def __getitem__(self, index):
+            return SAMPLES[kind](index)
+
+        def __len__(self):
+            return 5
+
+    ours = [_structure(b) for b in DataLoader(Samples(), batch_size=2, num_workers=2, pin_memory=True)]
+    theirs = [_structure(b) for b in torch_data.DataLoader(Samples(), batch_size=2)]
+    assert ours == theirs
+
+
+def test_a_tensor_dataset_batch_is_the_list_collation_makes():
+    torch_data = pytest.importorskip("torch.utils.data")
+    x, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    ours = [_structure(b) for b in DataLoader(TensorDataset(x, y), batch_size=4)]
+    import torch
+
+    theirs = [_structure(b) for b in torch_data.DataLoader(torch_data.TensorDataset(*map(torch.tensor, (x, y))), 4)]
+    assert ours == theirs
+
+
+def test_collate_fn_gets_the_samples_of_each_batch_and_drop_last_applies():
+    seen = []
+
+    def collate_fn(samples):
+        seen.append(len(samples))
+        return sum(int(x) for x, _ in samples)
+
+    loader = DataLoader(TensorDataset(np.arange(7), np.arange(7)), 3, collate_fn=collate_fn, drop_last=True)
+    assert list(loader) == [0 + 1 + 2, 3 + 4 + 5] and seen == [3, 3]
+
+
+def test_worker_options_are_checked_as_pytorch_checks_them_and_load_in_process():
+    torch_data = pytest.importorskip("torch.utils.data")
+    dataset = TensorDataset(np.arange(4))
+    for options in ({"num_workers": -1}, {"prefetch_factor": 2}, {"persistent_workers": True}, {"timeout": -1}):
+        with pytest.raises(ValueError):
+            DataLoader(dataset, 2, **options)
+        with pytest.raises(ValueError):
+            torch_data.DataLoader(dataset, 2, **options)
+    calls = []
+    loader = DataLoader(
+        dataset, 2, num_workers=4, prefetch_factor=2, persistent_workers=True, worker_init_fn=calls.append
+    )
+    assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]] and calls == []
+
+
+def test_collate_refuses_what_it_cannot_batch():
+    with pytest.raises(TypeError, match="found object"):
+        DataLoader([object(), object()], 2).__iter__().__next__()
+
+
+def test_a_generator_makes_the_shuffle_repeatable():
+    from autograd import Generator
+
+    dataset = TensorDataset(np.arange(20))
+    first = epoch_order(DataLoader(dataset, 5, shuffle=True, generator=Generator().manual_seed(4)))
+    assert first == epoch_order(DataLoader(dataset, 5, shuffle=True, generator=Generator().manual_seed(4)))
+    assert sorted(first) == list(range(20)) and first != list(range(20))
+
+
 # ---------------------------------------------------------------- Fashion-MNIST from files
 
 

@@ -12,7 +12,7 @@ from autograd.data.fashion_mnist import (
     text_labels,
 )
 from autograd.data.idx import read_idx
-from autograd.data.loader import DataLoader, Dataset, TensorDataset, collate
+from autograd.data.loader import DataLoader, Dataset, TensorDataset, collate, default_collate
 from autograd.data.synthetic import logic_gate, make_regression_line, make_spiral, make_xor
 from autograd.data.text import (
     TIME_MACHINE_SHA1,
@@ -41,6 +41,7 @@ __all__ = [
     "Vocab",
     "collate",
     "count_corpus",
+    "default_collate",
     "download_fashion_mnist",
     "load_corpus_time_machine",
     "load_data_time_machine",
