@@ -61,7 +61,17 @@ from .tensor import (
     long,
     uint8,
 )
-from .tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, is_tensor, numel
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    is_tensor,
+    numel,
+)
 from .training import History, accuracy, evaluate_accuracy, train
 
 bool = bool_  # noqa: A001 (PyTorch's name: autograd.bool)

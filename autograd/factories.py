@@ -268,3 +268,59 @@ def normal(
         raise RuntimeError(f"normal expects all elements of std >= 0.0, got {std!r}")
     rng, dtype = source(generator), _float_dtype(dtype, "normal")
     return _drawn(lambda: rng.normal(m, s, size=shape), dtype, device, requires_grad, "normal")
+
+
+# ---- Tensor.new_*: factories whose dtype defaults to an existing tensor's ----------------------------------
+
+
+def _new(op: str, self: Tensor, fill: Callable[[np.dtype], np.ndarray], dtype: Any, device: Any, grad: bool) -> Tensor:
+    if not isinstance(self, Tensor):
+        raise TypeError(f"{op}(): 'self' must be Tensor, not {type(self).__name__}")
+    return _make(fill(to_dtype(dtype) or self._data.dtype), device, grad, op)
+
+
+def new_zeros(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
+    """Zeros of the given shape (varargs, a tuple or `size=`), in `self`'s dtype unless `dtype` is given."""
+    dims = _size(size, kw.pop("size", None), "new_zeros")
+    _no_more(kw, "new_zeros")
+    return _new("new_zeros", self, lambda dt: np.zeros(dims, dt), dtype, device, requires_grad)
+
+
+def new_ones(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
+    """Ones of the given shape, in `self`'s dtype unless `dtype` is given."""
+    dims = _size(size, kw.pop("size", None), "new_ones")
+    _no_more(kw, "new_ones")
+    return _new("new_ones", self, lambda dt: np.ones(dims, dt), dtype, device, requires_grad)
+
+
+def new_empty(
+    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **kw: Any
+) -> Tensor:
+    """A tensor of the given shape whose values are unspecified (zeros here), in `self`'s dtype by default."""
+    dims = _size(size, kw.pop("size", None), "new_empty")
+    _no_more(kw, "new_empty")
+    return _new("new_empty", self, lambda dt: np.zeros(dims, dt), dtype, device, requires_grad)
+
+
+def new_full(
+    self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """`fill_value` in shape `size`, in `self`'s dtype unless `dtype` is given (the value is cast to it)."""
+    dims = _size((size,), None, "new_full")
+    return _new("new_full", self, lambda dt: np.full(dims, fill_value, dt), dtype, device, requires_grad)
+
+
+def new_tensor(
+    self: Tensor, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A new tensor holding a copy of `data`, in `self`'s dtype unless `dtype` is given (never sharing memory)."""
+    return _new("new_tensor", self, lambda dt: as_array(data, dt, copy=True), dtype, device, requires_grad)
+
+
+def _no_more(kwargs: dict[str, Any], op: str) -> None:
+    if kwargs:
+        raise TypeError(f"{op}() got an unexpected keyword argument '{next(iter(kwargs))}'")

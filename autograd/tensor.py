@@ -17,6 +17,7 @@ import numpy as np
 from .device import CPU, check_device, device, parse_to
 from .engine import owned
 from .grad_mode import state
+from .promotion import category as _category
 from .random import source
 from .size import SIZES, Size, as_size
 
@@ -157,6 +158,35 @@ def _ragged(data: Any) -> str | None:
     return None
 
 
+# PyTorch's names of the tensor types of each dtype (`x.type()`, `autograd.FloatTensor`)
+TYPE_NAMES = {
+    float32: "FloatTensor",
+    float64: "DoubleTensor",
+    float16: "HalfTensor",
+    int64: "LongTensor",
+    int32: "IntTensor",
+    np.dtype("int16"): "ShortTensor",
+    np.dtype("int8"): "CharTensor",
+    uint8: "ByteTensor",
+    bool_: "BoolTensor",
+}
+_NAMED_TYPES = {name: dtype for dtype, name in TYPE_NAMES.items()}
+
+
+def _type_dtype(spec: Any) -> np.dtype:
+    """The dtype `Tensor.type(spec)` converts to: a dtype, a tensor type (`autograd.LongTensor`) or its name."""
+    if isinstance(spec, str):
+        module, _, name = spec.rpartition(".")
+        if module in ("torch.cuda", "autograd.cuda"):
+            check_device("cuda", "type")
+        if module not in ("autograd", "torch") or name not in _NAMED_TYPES:
+            raise ValueError(f"invalid type: {spec!r}")
+        return _NAMED_TYPES[name]
+    if isinstance(spec, type) and isinstance(getattr(spec, "dtype", None), np.dtype):
+        return spec.dtype
+    return to_dtype(spec)
+
+
 def check_can_require_grad(dtype: np.dtype) -> None:
     """RuntimeError unless a tensor of `dtype` can require gradients (floating point only)."""
     if dtype.kind != "f":
@@ -166,7 +196,9 @@ def check_can_require_grad(dtype: np.dtype) -> None:
 class Tensor:
     """An n-dimensional array with autograd bookkeeping; the numpy array itself is `_data`."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "__weakref__")
+    # A view (see `track_view`) also has `_base`, and the root of views has `_views`: both unset on other tensors.
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "_base", "_views")
+    __slots__ += ("__weakref__",)
     __array_priority__ = 1000
     edges: tuple[Any, ...] = ()  # a leaf is a graph node with no inputs
 
@@ -336,9 +368,13 @@ class Tensor:
         return self
 
     def type(self, dtype: Any = None) -> Any:
+        """With no argument, PyTorch's type name under this library's name (`'autograd.FloatTensor'`); given a dtype,
+        a type (`autograd.LongTensor`) or a type name (`'autograd.LongTensor'`, or `'torch.LongTensor'` as the book's
+        code spells it), this tensor converted to it (itself when nothing changes)."""
         if dtype is None:
-            return f"autograd.{self._data.dtype}"
-        return _ops.cast(self, to_dtype(dtype))
+            return f"autograd.{TYPE_NAMES.get(self._data.dtype, self._data.dtype)}"
+        target = _type_dtype(dtype)
+        return self if target == self._data.dtype else _ops.cast(self, target)
 
     def float(self) -> Tensor:
         return _ops.cast(self, float32)
@@ -420,12 +456,16 @@ class Tensor:
 
     def _backprop(self, grad: Any, retain_graph: bool) -> tuple[()]:
         """The engine reached this leaf: run its hooks and accumulate the gradient into `.grad`."""
-        if self._hooks:
-            from .function import _run_hooks
-
-            grad = _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
-        self._accumulate(grad)
+        self._accumulate(self._hooked(grad))
         return ()
+
+    def _hooked(self, grad: Any) -> Any:
+        """`grad` after this leaf's hooks (each may replace it), for backward and autograd.grad alike."""
+        if not self._hooks:
+            return grad
+        from .function import _run_hooks
+
+        return _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
 
     def _accumulate(self, grad: Any) -> None:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
@@ -530,49 +570,78 @@ class Tensor:
     def _update(
         self, what: str, operand: Any, result: Callable[..., Tensor], write: Callable[[np.ndarray], None]
     ) -> Tensor:
-        """Apply an in-place update: write into `data` when no graph needs recording, else rebase.
+        """Apply an in-place update: `write` into the memory when no graph needs recording, else record it.
 
-        A leaf that requires grad can only be updated under `no_grad()`. A non-leaf is updated by
-        recording the out-of-place `result(old)` and making it this tensor's history (`old`, a snapshot of this
-        tensor before the update, is what the recorded node keeps as its input: this object changes). Either way the
-        version counter moves, so a backward that saved the old values raises instead of using them.
+        Recording computes the out-of-place `result(old)` (`old` a copy of this tensor before the update, with its
+        history), writes its values into this tensor's memory, so that its base and every view sharing the memory
+        see them, and makes the result's node this tensor's history (`_record_update`). Either way the version
+        counter, shared by a base and its views, moves, so a backward that saved the old values raises instead of
+        using them.
         """
+        if not self._data.flags.writeable:
+            _check_no_overlap(what, self._data)
+            self._data = self._data.copy()  # a read-only array the tensor was made from; not a view's memory
         operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
-        recording = state.enabled and (self.requires_grad or operand_needs_grad)
-        if recording and self.requires_grad and self.grad_fn is None:
+        if state.enabled and (self.requires_grad or operand_needs_grad):
+            self._record_update(what, result)
+        else:
+            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
+                state.dual.update_inplace(self, operand, result)
+            write(self._data)
+            self._version[0] = next_modification()
+        return self
+
+    def _record_update(self, what: str, result: Callable[..., Tensor]) -> None:
+        """The recorded form of an in-place update (PyTorch's rebase of history).
+
+        Updating a tensor that is not a view makes `result`'s node its history. Updating a view makes its root's
+        history a `CopySlices` node (the old root with the view's region replaced by the result); the history of
+        every view of that root, this one included, is then replayed from the new root, so gradients through any of
+        them see the update.
+        """
+        root, path = view_path(self)
+        if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation ({what}); "
                 "wrap it in `with autograd.no_grad():`"
             )
-        if recording:
-            now = next_modification()
-            old = self.detach()
-            old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
-            if state.dual is not None:
-                state.dual.set_tangent(old, state.dual.tangent(self))
-            new = result(old)
-            if new._data.dtype != self._data.dtype:
-                new = _ops.cast(new, self._data.dtype)
-            if new._data.shape != self._data.shape:
-                raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
-            self._version[0] = now  # nodes recorded before this update must not use the old values
-            self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
-            self._version = new._version
-            self._version[0] = now
+        if path and root.requires_grad and root.grad_fn is None:
+            raise RuntimeError(
+                f"a view of a leaf Variable that requires grad is being used in an in-place operation ({what})."
+            )
+        if path and not self._base[2]:
+            raise RuntimeError(
+                f"{what}: {_NO_GRAD_VIEW} is being modified inplace with grad mode enabled. {_NO_GRAD_VIEW_FIX}"
+            )
+        now = next_modification()
+        old = Tensor(self._data.copy())  # `result` may save these values, and this memory is about to change
+        old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        if state.dual is not None:
+            state.dual.set_tangent(old, state.dual.tangent(self))
+        new = result(old)
+        if new._data.dtype != self._data.dtype:
+            new = _ops.cast(new, self._data.dtype)
+        if new._data.shape != self._data.shape:
+            raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
+        if path:
+            base = root.detach()
+            base.requires_grad, base.grad_fn = root.requires_grad, root.grad_fn
+            updated = _CopySlices.apply(base, new, path=path)  # writes the region in place: root's memory
+            root.grad_fn, root.requires_grad = updated.grad_fn, True
         else:
-            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
-                state.dual.update_inplace(self, operand, result)
-            if not self._data.flags.writeable:
-                self._data = self._data.copy()
-            write(self._data)
-            self._version[0] = next_modification()
-        return self
+            self._data[...] = new._data
+            self.grad_fn, self.requires_grad = new.grad_fn, new.requires_grad
+        self._version[0] = now  # nodes recorded before this update must not use the old values
+        _replay_views(root)
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
         if not isinstance(other, _TENSOR_OR_OPERAND):
             return NotImplemented
         value = data_of(other)
         _check_inplace_shape(what, self._data.shape, np.shape(value))
+        dtype = self._data.dtype
+        if isinstance(value, np.ndarray) and value.dtype != dtype and _category(value.dtype) > _category(dtype):
+            raise RuntimeError(f"{what}: result type {value.dtype} can't be cast to the desired output type {dtype}")
 
         def write(data: np.ndarray) -> None:
             try:
@@ -606,24 +675,62 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return _raise_unsupported(self.__itruediv__(other), "div_", other)
 
+    def _inplace(self, what: str, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """Update in place to the out-of-place `op(self, *args, **kwargs)` (`exp_`, `clamp_`, `scatter_`...): the op
+        is what a graph records, and otherwise its values are written over this tensor's array. A result that
+        cannot be cast to this tensor's dtype, or of another shape, raises RuntimeError and changes nothing."""
+        operands = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) and a is not self]
+        dual = state.dual
+        operand = next(
+            (a for a in operands if a.requires_grad or (dual is not None and dual.tangent(a) is not None)), None
+        )
+
+        def result(t: Tensor = self) -> Tensor:
+            new = op(t, *(t if a is self else a for a in args), **kwargs)
+            _check_inplace_result(what, new._data, self._data)
+            return new
+
+        def write(data: np.ndarray) -> None:
+            data[...] = result(Tensor(data))._data  # nothing here needs a gradient: the op records nothing
+
+        return self._update(what, operand, result, write)
+
     def __setitem__(self, index: Any, value: Any) -> None:
+        """`t[index] = value`: `value` loses its leading size-1 dims, then broadcasts to the selected shape, as in
+        PyTorch (so a (1, 1) result fills a single element); RuntimeError where it does not broadcast."""
         if not isinstance(value, _TENSOR_OR_OPERAND):
             raise TypeError(f"__setitem__: cannot assign {type(value).__name__} to a tensor")
         key = _ops.index_key(index)
         raw = data_of(value)
         if isinstance(raw, (np.ndarray, np.generic)):
             check_dtype(raw.dtype, "__setitem__")  # before writing: numpy converts (and fails) element by element
+        shape = np.shape(raw)
+        lead = next((i for i, n in enumerate(shape) if n != 1), len(shape))  # PyTorch drops leading 1s first
+        if lead:
+            raw = np.reshape(raw, shape[lead:])
+
+        def refused(err: Exception) -> RuntimeError:
+            return RuntimeError(
+                f"__setitem__: cannot assign a value of shape {shape} at {index!r} in a tensor of shape "
+                f"{self._data.shape}: {err}"
+            )
 
         def write(data: np.ndarray) -> None:
             try:
                 data[key] = raw
-            except ValueError as err:
-                raise ValueError(
-                    f"__setitem__: cannot assign a value of shape {np.shape(raw)} at {index!r} in a tensor of shape "
-                    f"{data.shape}: {err}"
-                ) from None
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
 
-        self._update("__setitem__", value, lambda t=self: _ops.index_put(t, key, t if value is self else value), write)
+        def result(t: Tensor = self) -> Tensor:
+            written = t if value is self else value
+            if lead:
+                written = _ops.reshape(written, shape[lead:]) if isinstance(written, Tensor) else raw
+            try:
+                return _ops.index_put(t, key, written)
+            except (ValueError, TypeError) as err:  # numpy's words for a value that does not broadcast
+                raise refused(err) from None
+
+        self._update("__setitem__", value, result, write)
 
     def fill_(self, value: Any) -> Tensor:
         self[...] = value
@@ -687,6 +794,13 @@ def _raise_unsupported(result: Any, what: str, other: Any) -> Tensor:
     return result
 
 
+def _check_inplace_result(what: str, new: np.ndarray, old: np.ndarray) -> None:
+    if not np.can_cast(new.dtype, old.dtype, "same_kind"):
+        raise RuntimeError(f"{what}: result type {new.dtype} can't be cast to the desired output type {old.dtype}")
+    if new.shape != old.shape:
+        raise RuntimeError(f"{what}: output with shape {old.shape} doesn't match the broadcast shape {new.shape}")
+
+
 def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ...]) -> None:
     try:
         broadcast = np.broadcast_shapes(shape, other)
@@ -698,12 +812,86 @@ def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ..
         )
 
 
+def track_view(view: Tensor, parent: Tensor, fn: Any) -> None:
+    """Record that `view` is `fn`'s view of `parent` (it shares parent's memory), for in-place updates to rewrite.
+
+    `view._base` is `(parent, fn, whether it was made with grad mode on, root)`, the root being the tensor at the end
+    of the `_base` chain, which owns the memory; it lists its live views in `_views`.
+    """
+    above = getattr(parent, "_base", None)
+    root = parent if above is None else above[3]
+    view._base = (parent, fn, state.enabled, root)
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = weakref.WeakSet()
+    views.add(view)
+
+
+def view_path(x: Tensor) -> tuple[Tensor, list[Any]]:
+    """The root whose memory `x` shares, and the view operations that lead from it to `x` (empty: x is a root)."""
+    path = []
+    base = getattr(x, "_base", None)
+    while base is not None:
+        path.append(base[1])
+        x = base[0]
+        base = getattr(x, "_base", None)
+    return x, path[::-1]
+
+
+def _replay_views(root: Tensor) -> None:
+    """Give each live view of `root` made with grad mode on the history of its view operations applied to root's
+    (now updated) history; a view made under no_grad gets a node that refuses to be differentiated, as in PyTorch."""
+    for view in list(getattr(root, "_views", ())):
+        if not view._base[2]:
+            if root.requires_grad:
+                view.grad_fn, view.requires_grad = _ForbiddenView(), True
+            continue
+        replayed = root
+        for fn in view_path(view)[1]:
+            replayed = fn.reapply(replayed)
+        view.grad_fn, view.requires_grad = replayed.grad_fn, replayed.requires_grad
+
+
+_NO_GRAD_VIEW = "A view was created in no_grad mode and"
+_NO_GRAD_VIEW_FIX = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
+    "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or "
+    "both outside (if you want the inplace to be tracked)."
+)
+
+
+class _ForbiddenView:
+    """The history of a view made under no_grad whose base was then updated in place with grad mode on: a graph
+    node without inputs whose backward raises PyTorch's error."""
+
+    edges: tuple[Any, ...] = ()
+
+    def _backprop(self, grad: Any, retain_graph: bool) -> None:
+        raise RuntimeError(
+            f"{_NO_GRAD_VIEW} its base or another view of its base has been modified inplace with grad mode enabled. "
+            f"{_NO_GRAD_VIEW_FIX}"
+        )
+
+    def __repr__(self) -> str:
+        return "<ForbiddenViewBackward>"
+
+
+def _check_no_overlap(what: str, data: np.ndarray) -> None:
+    """RuntimeError when several elements of `data` are one memory location (an expanded tensor), as in PyTorch."""
+    if any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape)):
+        raise RuntimeError(
+            f"{what}: unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
+
+
 def data_of(x: Any) -> Any:
     """The numpy array behind a Tensor; any other value unchanged (a Python number stays weakly typed for numpy)."""
     return x._data if isinstance(x, Tensor) else x
 
 
 from . import autograd_api as _autograd_api  # noqa: E402
+from . import factories as _factories  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops.arithmetic import Add as _Add  # noqa: E402
 from .ops.arithmetic import Div as _Div  # noqa: E402
@@ -711,6 +899,7 @@ from .ops.arithmetic import Mul as _Mul  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402
 from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
+from .ops.copy_slices import CopySlices as _CopySlices  # noqa: E402
 from .ops.shape import normalize_dim as _normalize_dim  # noqa: E402
 
 _METHODS = (
@@ -725,7 +914,31 @@ _METHODS = (
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+for _name in "new_zeros new_ones new_empty new_full new_tensor".split():
+    setattr(Tensor, _name, getattr(_factories, _name))
 Tensor.clip = _ops.clamp
+
+
+def _inplace_method(name: str) -> Callable[..., Tensor]:
+    op = getattr(_ops, name)
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._inplace(f"{name}_", op, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = (
+        f"`{name}` in place (recorded as `{name}` on a graph, guarded by the version counter); returns self."
+    )
+    return method
+
+
+_INPLACE = (
+    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc reciprocal rsqrt log1p "
+    "expm1 clamp pow masked_fill scatter scatter_add lerp fmod remainder"
+).split()
+for _name in _INPLACE:
+    setattr(Tensor, f"{_name}_", _inplace_method(_name))
+Tensor.clip_ = Tensor.clamp_
 Tensor.view_as = lambda self, other: _ops.view(self, other.shape)
 Tensor.reshape_as = lambda self, other: _ops.reshape(self, other.shape)
 Tensor.swapaxes = _ops.transpose

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .size import shape_arg
-from .tensor import Tensor, as_array, bool_, float32, float64, int32, int64
+from .tensor import Tensor, as_array, bool_, float16, float32, float64, int32, int64, uint8
 
 
 def is_tensor(obj: Any) -> bool:
@@ -63,3 +63,11 @@ class IntTensor(_TypedTensor):
 
 class BoolTensor(_TypedTensor):
     dtype = bool_
+
+
+class HalfTensor(_TypedTensor):
+    dtype = float16
+
+
+class ByteTensor(_TypedTensor):
+    dtype = uint8

@@ -313,6 +313,8 @@ def test_d2l_initialises_parameters_through_data():
         ("LongTensor", "int64"),
         ("IntTensor", "int32"),
         ("BoolTensor", "bool"),
+        ("HalfTensor", "float16"),
+        ("ByteTensor", "uint8"),
     ],
 )
 def test_type_named_constructors_match_pytorch(name, dtype):
@@ -385,3 +387,138 @@ def test_a_refused_random_call_leaves_the_generator_as_it_was(call):
     with pytest.raises(RuntimeError):
         call()
     np.testing.assert_array_equal(autograd.rand(4).numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, x: x.new_zeros(2, 3),
+        lambda L, x: x.new_zeros((2, 3), dtype=L.int64),
+        lambda L, x: x.new_zeros(size=(4,)),
+        lambda L, x: x.new_ones([2]),
+        lambda L, x: x.new_ones(3, requires_grad=True),
+        lambda L, x: x.new_empty(2, 1).zero_(),
+        lambda L, x: x.new_full((2,), 2.7),
+        lambda L, x: x.new_full((1, 2), 3, dtype=L.float32, device="cpu"),
+        lambda L, x: x.new_tensor([1.5, -2.5]),
+        lambda L, x: x.new_tensor(np.array([[1, 2]]), dtype=L.float64, requires_grad=True),
+        lambda L, x: x.new_zeros(()),
+    ],
+    ids=[
+        "varargs",
+        "tuple_dtype",
+        "size",
+        "ones",
+        "requires_grad",
+        "empty",
+        "full",
+        "full_dtype",
+        "tensor",
+        "tensor_dtype",
+        "0d",
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float32"])
+def test_new_factories_default_to_the_tensors_dtype(make, dtype):
+    def program(L):
+        x = L.ones(2, dtype=getattr(L, dtype))
+        try:
+            y = make(L, x)
+        except RuntimeError:  # requires_grad on an integer dtype
+            return "RuntimeError"
+        return tuple(y.shape), str(y.dtype).split(".")[-1], y.requires_grad, y.detach().numpy().tolist()
+
+    both(program)
+
+
+def test_new_tensor_copies_its_data():
+    x, data = autograd.ones(2), np.array([1.0, 2.0], dtype=np.float32)
+    y = x.new_tensor(data)
+    data[0] = 5.0
+    assert y.tolist() == [1.0, 2.0] and y.grad_fn is None
+
+
+SETITEM_TARGETS = [
+    ((5,), 0),
+    ((5,), slice(0, 2)),
+    ((3, 4), 0),
+    ((3, 4), (slice(None), 0)),
+    ((3, 4), np.array([0, 2])),
+    ((3, 4), ...),
+    ((3, 4), (1, 2)),
+    ((3, 4), np.arange(12).reshape(3, 4) % 2 == 0),
+    ((3, 4), np.zeros((3, 4), dtype=bool)),
+]
+SETITEM_VALUES = [(), (1,), (1, 1), (1, 1, 1), (2,), (2, 1), (1, 2), (4,), (1, 4), (1, 1, 4), (3, 1), (3, 4), (1, 3, 4)]
+
+
+@pytest.mark.parametrize("target", SETITEM_TARGETS, ids=lambda t: f"{t[0]}-{type(t[1]).__name__}")
+def test_item_assignment_drops_the_values_leading_ones_then_broadcasts_as_pytorch(target):
+    """`t[i] = net(x)` with a (1, 1) result fills one element (d2l's sequence chapter); values, gradients of
+    both operands and the shapes refused (RuntimeError) are PyTorch's."""
+    shape, index = target
+
+    def program(L, value_shape, grad):
+        base = L.tensor(np.arange(np.prod(shape), dtype=np.float64).reshape(shape), requires_grad=grad)
+        value = L.tensor(
+            np.arange(np.prod(value_shape), dtype=np.float64).reshape(value_shape) + 100, requires_grad=grad
+        )
+        t = base * 1 if grad else base
+        try:
+            t[L.as_tensor(index) if isinstance(index, np.ndarray) else index] = value * 1 if grad else value
+        except RuntimeError:
+            return "RuntimeError"
+        if not grad:
+            return t.numpy().tolist()
+        (t * L.tensor(np.arange(t.numel(), dtype=np.float64).reshape(shape))).sum().backward()
+        return t.detach().numpy().tolist(), base.grad.numpy().tolist(), value.grad.numpy().tolist()
+
+    for value_shape in SETITEM_VALUES:
+        for grad in (False, True):
+            both(lambda L, v=value_shape, g=grad: program(L, v, g))
+
+
+def test_d2l_writes_a_one_by_one_prediction_into_a_vector():
+    net = nn.Linear(4, 1)
+    x, preds = autograd.randn(1, 4), autograd.zeros(3)
+    for i in range(3):
+        preds[i] = net(x)  # shape (1, 1)
+    np.testing.assert_allclose(preds._data, np.repeat(net(x)._data.item(), 3), rtol=1e-6)
+    preds.sum().backward()
+    np.testing.assert_allclose(net.weight.grad._data, 3 * x._data, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"])
+def test_type_names_the_tensor_type_and_converts_as_pytorch(dtype):
+    def program(L):
+        x = L.tensor([1.5, 0.0, 2.0]).to(getattr(L, dtype))
+        name = x.type().split(".")[-1]
+        converted = [
+            x.type(L.float64),
+            x.type(L.LongTensor),
+            x.type(f"{L.__name__}.IntTensor"),
+            x.type("torch.BoolTensor"),  # the book's spelling, unchanged
+            x.type(dtype=L.float32),
+        ]
+        return (
+            x.type().startswith(L.__name__ + "."),
+            name,
+            x.type(x.dtype) is x,
+            [(str(y.dtype).split(".")[-1], y.tolist()) for y in converted],
+        )
+
+    both(program)
+
+
+def test_type_refuses_unknown_names_and_cuda_types():
+    x = autograd.ones(2)
+    with pytest.raises(ValueError, match="invalid type"):
+        x.type("autograd.NoSuchTensor")
+    with pytest.raises(RuntimeError, match="cuda"):
+        x.type("torch.cuda.FloatTensor")
+
+
+def test_type_conversion_is_differentiable():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x.type("autograd.DoubleTensor").sum().backward()
+    assert x.grad.dtype == autograd.float32 and x.grad.tolist() == [1.0, 1.0]

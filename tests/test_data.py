@@ -24,6 +24,7 @@ from autograd.data import (
     FashionMNIST,
     TensorDataset,
     download_fashion_mnist,
+    load_data_fashion_mnist,
     load_fashion_mnist,
     logic_gate,
     make_regression_line,
@@ -33,6 +34,7 @@ from autograd.data import (
     text_labels,
 )
 from autograd.data.download import download_file
+from autograd.data.transforms import Compose, Normalize, Resize, ToTensor
 from autograd.tensor import Tensor
 
 SHARED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
@@ -248,6 +250,94 @@ def test_loader_collates_dicts_and_rejects_ragged_samples():
         list(DataLoader(DictDataset(), batch_size=4))
 
 
+Point = __import__("collections").namedtuple("Point", ["x", "label"])
+SAMPLES = {
+    "pair": lambda i: (np.full(3, i, dtype=np.float32), i),
+    "list": lambda i: [np.full((2, 2), i, dtype=np.float64), float(i) / 2, i % 2 == 0],
+    "dict": lambda i: {"x": np.arange(2, dtype=np.int32) + i, "name": f"s{i}"},
+    "namedtuple": lambda i: Point(np.float32(i), i),
+    "number": lambda i: i * 1.5,
+    "nested": lambda i: ({"a": (i, [i, i])},),
+}
+
+
+def _structure(batch):
+    """A batch as plain Python: containers by type name, tensors as (dtype, values)."""
+    if isinstance(batch, dict):
+        return {key: _structure(value) for key, value in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return (type(batch).__name__, [_structure(value) for value in batch])
+    if hasattr(batch, "numpy"):
+        return (str(batch.dtype).split(".")[-1], batch.numpy().tolist())
+    return batch
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_default_collation_gives_pytorchs_batches(kind):
+    torch_data = pytest.importorskip("torch.utils.data")
+
+    class Samples(Dataset):
+        def __getitem__(self, index):
+            return SAMPLES[kind](index)
+
+        def __len__(self):
+            return 5
+
+    ours = [_structure(b) for b in DataLoader(Samples(), batch_size=2, num_workers=2, pin_memory=True)]
+    theirs = [_structure(b) for b in torch_data.DataLoader(Samples(), batch_size=2)]
+    assert ours == theirs
+
+
+def test_a_tensor_dataset_batch_is_the_list_collation_makes():
+    torch_data = pytest.importorskip("torch.utils.data")
+    x, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    ours = [_structure(b) for b in DataLoader(TensorDataset(x, y), batch_size=4)]
+    import torch
+
+    theirs = [_structure(b) for b in torch_data.DataLoader(torch_data.TensorDataset(*map(torch.tensor, (x, y))), 4)]
+    assert ours == theirs
+
+
+def test_collate_fn_gets_the_samples_of_each_batch_and_drop_last_applies():
+    seen = []
+
+    def collate_fn(samples):
+        seen.append(len(samples))
+        return sum(int(x) for x, _ in samples)
+
+    loader = DataLoader(TensorDataset(np.arange(7), np.arange(7)), 3, collate_fn=collate_fn, drop_last=True)
+    assert list(loader) == [0 + 1 + 2, 3 + 4 + 5] and seen == [3, 3]
+
+
+def test_worker_options_are_checked_as_pytorch_checks_them_and_load_in_process():
+    torch_data = pytest.importorskip("torch.utils.data")
+    dataset = TensorDataset(np.arange(4))
+    for options in ({"num_workers": -1}, {"prefetch_factor": 2}, {"persistent_workers": True}, {"timeout": -1}):
+        with pytest.raises(ValueError):
+            DataLoader(dataset, 2, **options)
+        with pytest.raises(ValueError):
+            torch_data.DataLoader(dataset, 2, **options)
+    calls = []
+    loader = DataLoader(
+        dataset, 2, num_workers=4, prefetch_factor=2, persistent_workers=True, worker_init_fn=calls.append
+    )
+    assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]] and calls == []
+
+
+def test_collate_refuses_what_it_cannot_batch():
+    with pytest.raises(TypeError, match="found object"):
+        DataLoader([object(), object()], 2).__iter__().__next__()
+
+
+def test_a_generator_makes_the_shuffle_repeatable():
+    from autograd import Generator
+
+    dataset = TensorDataset(np.arange(20))
+    first = epoch_order(DataLoader(dataset, 5, shuffle=True, generator=Generator().manual_seed(4)))
+    assert first == epoch_order(DataLoader(dataset, 5, shuffle=True, generator=Generator().manual_seed(4)))
+    assert sorted(first) == list(range(20)) and first != list(range(20))
+
+
 # ---------------------------------------------------------------- Fashion-MNIST from files
 
 
@@ -269,6 +359,40 @@ def test_fashion_mnist_dataset_batches(tmp_path):
     assert image._data.shape == (1, 28, 28) and int(label._data) == 2
     x, y = next(iter(DataLoader(dataset, batch_size=4)))
     assert x._data.shape == (4, 1, 28, 28) and y._data.tolist() == [0, 1, 2, 3]
+
+
+def test_fashion_mnist_transform_gets_uint8_images_and_batches_match_samples(tmp_path):
+    root = write_files(tmp_path, fake_fashion_files())
+    plain = FashionMNIST(root, train=True)
+    seen = []
+    as_tensor = FashionMNIST(root, train=True, transform=lambda image: seen.append(image) or ToTensor()(image))
+    image, label = as_tensor[3]
+    assert seen[0].dtype == np.uint8 and seen[0].shape == (28, 28)
+    np.testing.assert_array_equal(image.numpy(), plain[3][0].numpy())
+    assert int(label.item()) == 3
+    np.testing.assert_array_equal(as_tensor.images, plain.images)
+    pipeline = Compose([Resize((32, 40)), ToTensor(), Normalize([0.5], [0.25])])
+    resized = FashionMNIST(root, train=True, transform=pipeline)
+    x, y = next(iter(DataLoader(resized, batch_size=5)))
+    assert tuple(x.shape) == (5, 1, 32, 40) and x.dtype == np.float32 and y.numpy().tolist() == [0, 1, 2, 3, 4]
+    for i in range(5):
+        np.testing.assert_allclose(x.numpy()[i], resized[i][0].numpy(), rtol=1e-6, atol=1e-6)
+    with pytest.raises(TypeError, match="FashionMNIST: transform must be callable, got int"):
+        FashionMNIST(root, transform=3)
+
+
+def test_load_data_fashion_mnist_resizes_like_d2l(tmp_path):
+    root = write_files(tmp_path, fake_fashion_files())
+    train_iter, test_iter = load_data_fashion_mnist(4, root=root)
+    x, _ = next(iter(train_iter))
+    assert tuple(x.shape) == (4, 1, 28, 28) and train_iter.shuffle and not test_iter.shuffle
+    train_iter, test_iter = load_data_fashion_mnist(4, resize=64, root=root)
+    x, y = next(iter(test_iter))
+    assert tuple(x.shape) == (4, 1, 64, 64) and y.numpy().tolist() == [0, 1, 2, 3] and len(train_iter) == 3
+    expected = Resize(64)(read_idx(root / "t10k-images-idx3-ubyte.gz", 2051)[0])
+    np.testing.assert_array_equal(x.numpy()[0, 0], expected.astype(np.float32) / np.float32(255))
+    with pytest.raises(FileNotFoundError, match="does not exist.*download=True"):
+        load_data_fashion_mnist(4, root=tmp_path / "nowhere")
 
 
 def test_missing_directory_says_what_to_do(tmp_path):

@@ -190,7 +190,7 @@ def test_dtype_conversions():
     assert t.to("cpu", autograd.float64).dtype == np.float64
     assert t.to(None) is t
     assert t.type(autograd.float64).dtype == np.float64
-    assert t.type() == "autograd.float32"
+    assert t.type() == "autograd.FloatTensor"
     assert t.double().dtype == np.float64
     assert t.double().float().dtype == np.float32
     np.testing.assert_array_equal(t.long()._data, [1, -1, 0])

@@ -219,3 +219,97 @@ def test_a_refused_call_changes_nothing():
         x.scatter(0, autograd.tensor([[5, 0, 0]]), 1.0)
     np.testing.assert_array_equal(x._data, before)
     assert x.grad is None and x._version[0] == 0
+
+
+INPLACE = {
+    "exp_": lambda L, x: x.exp_(),
+    "log_": lambda L, x: x.log_(),
+    "sqrt_": lambda L, x: x.sqrt_(),
+    "abs_": lambda L, x: x.abs_(),
+    "neg_": lambda L, x: x.neg_(),
+    "sin_": lambda L, x: x.sin_(),
+    "cos_": lambda L, x: x.cos_(),
+    "tanh_": lambda L, x: x.tanh_(),
+    "sigmoid_": lambda L, x: x.sigmoid_(),
+    "relu_": lambda L, x: x.relu_(),
+    "square_": lambda L, x: x.square_(),
+    "floor_": lambda L, x: x.floor_(),
+    "ceil_": lambda L, x: x.ceil_(),
+    "round_": lambda L, x: x.round_(),
+    "trunc_": lambda L, x: x.trunc_(),
+    "reciprocal_": lambda L, x: x.reciprocal_(),
+    "rsqrt_": lambda L, x: x.rsqrt_(),
+    "log1p_": lambda L, x: x.log1p_(),
+    "expm1_": lambda L, x: x.expm1_(),
+    "clamp_": lambda L, x: x.clamp_(min=0.5, max=2.0),
+    "clip_": lambda L, x: x.clip_(max=1.5),
+    "clamp_tensor": lambda L, x: x.clamp_(min=L.tensor([0.5, 1.0, 0.0], dtype=L.float64)),
+    "pow_": lambda L, x: x.pow_(3),
+    "pow_tensor": lambda L, x: x.pow_(L.tensor([1.5, 2.0, 0.5], dtype=L.float64)),
+    "masked_fill_": lambda L, x: x.masked_fill_(L.tensor([True, False, True]), -1.0),
+    "scatter_": lambda L, x: x.scatter_(1, L.tensor([[2, 0], [1, 2]]), L.ones(2, 2, dtype=L.float64) * 7),
+    "scatter_value": lambda L, x: x.scatter_(0, L.tensor([[1, 0, 1]]), value=4.0),
+    "scatter_add_": lambda L, x: x.scatter_add_(1, L.tensor([[2, 2], [0, 2]]), L.ones(2, 2, dtype=L.float64)),
+    "lerp_": lambda L, x: x.lerp_(L.ones(2, 3, dtype=L.float64), 0.25),
+    "fmod_": lambda L, x: x.fmod_(0.7),
+    "remainder_": lambda L, x: x.remainder_(0.7),
+}
+INPLACE_X = [[0.3, 0.8, 1.7], [2.6, 1.1, 0.45]]
+SIGNED_X = [[-0.9, -0.4, 0.5], [1.4, -0.1, -0.75]]  # for the ops with a kink at 0
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_in_place_variants_match_pytorch_in_values_gradients_and_leaf_errors(name):
+    """On a non-leaf: the values, the gradient reaching the leaf through the recorded op, the result being the
+    tensor itself with a moved version; on a leaf that requires grad: RuntimeError, nothing changed."""
+    update = INPLACE[name]
+    values = SIGNED_X if name in ("abs_", "relu_") else INPLACE_X
+
+    def program(L):
+        leaf = L.tensor(values, dtype=L.float64, requires_grad=True)
+        y = leaf * 1
+        before = y._version if L is torch else y._version[0]
+        out = update(L, y)
+        moved = (y._version if L is torch else y._version[0]) != before
+        (out * L.tensor(np.arange(1.0, 7.0).reshape(2, 3))).sum().backward()
+        with pytest.raises(RuntimeError):
+            update(L, L.tensor(values, dtype=L.float64, requires_grad=True))
+        plain = L.tensor(values, dtype=L.float64)
+        update(L, plain)  # no graph: written over the array
+        return out is y, moved, out.detach().numpy(), leaf.grad.numpy(), plain.numpy()
+
+    ours, theirs = program(autograd), program(torch)
+    assert ours[:2] == theirs[:2] == (True, True)
+    for a, b in zip(ours[2:], theirs[2:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_an_in_place_variant_invalidates_what_a_recorded_op_saved():
+    for L in (autograd, torch):
+        x = L.tensor([0.5, 1.5], requires_grad=True)
+        y = x * 1
+        z = y * y  # saves y
+        y.exp_()
+        with pytest.raises(RuntimeError):
+            z.sum().backward()
+
+
+def test_an_in_place_result_that_does_not_fit_the_dtype_raises_and_changes_nothing():
+    for L in (autograd, torch):
+        i = L.tensor([1, 4])
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            i.sqrt_()
+        assert i.tolist() == [1, 4]
+        assert i.abs_().tolist() == [1, 4]
+
+
+@pytest.mark.parametrize("name", ["exp_", "clamp_tensor", "pow_tensor", "scatter_", "lerp_"])
+def test_in_place_variants_carry_forward_mode_tangents_as_pytorch(name):
+    from torch.func import jvp as torch_jvp
+
+    from autograd.forward import jvp
+
+    x, tangent = np.array(INPLACE_X), np.linspace(-1.0, 1.0, 6).reshape(2, 3)
+    _, ours = jvp(lambda t: INPLACE[name](autograd, t * 1), (autograd.tensor(x),), (autograd.tensor(tangent),))
+    _, theirs = torch_jvp(lambda t: INPLACE[name](torch, t * 1), (torch.tensor(x),), (torch.tensor(tangent),))
+    np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-12)

@@ -1,6 +1,7 @@
-"""Data sets and mini-batch loading: `DataLoader`, `TensorDataset`, Fashion-MNIST, The Time Machine (text for
-language models) and generated toy data."""
+"""Data sets and mini-batch loading: `DataLoader`, `TensorDataset`, Fashion-MNIST and image `transforms`, The
+Time Machine (text for language models) and generated toy data."""
 
+from autograd.data import transforms
 from autograd.data.download import DownloadError
 from autograd.data.fashion_mnist import (
     FASHION_MNIST_CLASSES,
@@ -8,11 +9,12 @@ from autograd.data.fashion_mnist import (
     FASHION_MNIST_MIRROR,
     FashionMNIST,
     download_fashion_mnist,
+    load_data_fashion_mnist,
     load_fashion_mnist,
     text_labels,
 )
 from autograd.data.idx import read_idx
-from autograd.data.loader import DataLoader, Dataset, TensorDataset, collate
+from autograd.data.loader import DataLoader, Dataset, TensorDataset, collate, default_collate
 from autograd.data.synthetic import logic_gate, make_regression_line, make_spiral, make_xor
 from autograd.data.text import (
     TIME_MACHINE_SHA1,
@@ -41,8 +43,10 @@ __all__ = [
     "Vocab",
     "collate",
     "count_corpus",
+    "default_collate",
     "download_fashion_mnist",
     "load_corpus_time_machine",
+    "load_data_fashion_mnist",
     "load_data_time_machine",
     "load_fashion_mnist",
     "logic_gate",
@@ -55,4 +59,5 @@ __all__ = [
     "seq_data_iter_sequential",
     "text_labels",
     "tokenize",
+    "transforms",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,7 +59,9 @@ def _check_batch_size(batch_size: Any) -> int:
 
 
 def collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples into one batch: Tensors/arrays/numbers become a Tensor of shape (B, ...)."""
+    """Stack a list of samples into one batch as PyTorch's `default_collate` does: tensors and arrays become a
+    Tensor of shape (B, ...), Python floats a float64 tensor, ints int64, bools bool; strings stay a list; a batch
+    of `(x, y)` samples (tuples or lists) is the list `[X, Y]`, of named tuples a named tuple, of dicts a dict."""
     first = samples[0]
     if isinstance(first, (str, bytes)):
         return list(samples)
@@ -69,7 +71,12 @@ def collate(samples: Sequence[Any]) -> Any:
         if any(len(sample) != len(first) for sample in samples):
             lengths = sorted({len(sample) for sample in samples})
             raise ValueError(f"collate needs samples with the same number of fields, got lengths {lengths}")
-        return tuple(collate(list(field)) for field in zip(*samples, strict=True))
+        fields = [collate(list(field)) for field in zip(*samples, strict=True)]
+        return type(first)(*fields) if hasattr(first, "_fields") else fields
+    if not isinstance(first, (Tensor, np.ndarray, np.generic, numbers.Number)):
+        raise TypeError(
+            f"collate: a batch must hold tensors, numpy arrays, numbers, dicts or lists; found {type(first).__name__}"
+        )
     arrays = [np.asarray(data_of(sample)) for sample in samples]
     try:
         return Tensor(np.stack(arrays))
@@ -78,23 +85,79 @@ def collate(samples: Sequence[Any]) -> Any:
         raise ValueError(f"collate cannot stack samples of different shapes {shapes}") from error
 
 
+default_collate = collate  # PyTorch's name
+
+
+def _check_workers(num_workers: Any, timeout: float, prefetch_factor: Any, persistent_workers: bool) -> None:
+    """PyTorch's checks of the multiprocessing options, which this loader accepts but does not need."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
+        raise TypeError(f"DataLoader num_workers must be an int, got {type(num_workers).__name__}")
+    if num_workers < 0:
+        raise ValueError(
+            f"DataLoader num_workers option should be non-negative (got {num_workers}); use num_workers=0 to "
+            "disable multiprocessing"
+        )
+    if timeout < 0:
+        raise ValueError(f"DataLoader timeout option should be non-negative, got {timeout}")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "DataLoader prefetch_factor option could only be specified in multiprocessing: let num_workers > 0 "
+            "to enable multiprocessing, otherwise set prefetch_factor to None"
+        )
+    if persistent_workers and num_workers == 0:
+        raise ValueError("DataLoader persistent_workers option needs num_workers > 0")
+
+
 class DataLoader:
-    """Iterates over a dataset in mini-batches, optionally shuffled anew each epoch."""
+    """Iterates over a dataset in mini-batches, optionally shuffled anew each epoch (from `generator` or `seed`
+    when given, else from the library's generator).
+
+    PyTorch's arguments are accepted so that the book's code runs unchanged, but loading always happens in this
+    process: `num_workers` (checked as PyTorch checks it), `timeout`, `worker_init_fn`, `prefetch_factor` and
+    `persistent_workers` start no worker processes (`worker_init_fn` is never called, as in PyTorch with
+    `num_workers=0`), and `pin_memory` does nothing (the only device is the CPU). `collate_fn` turns the list of
+    samples of a batch into the batch (`collate`, PyTorch's `default_collate`, by default); a `TensorDataset`
+    without a `collate_fn` gives each batch in one indexing, as the list `[X, y]` that collation would make.
+    """
 
     def __init__(
         self,
         dataset: Dataset,
         batch_size: int = 1,
         shuffle: bool = False,
+        *,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], Any] | None = None,
+        generator: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
         seed: int | None = None,
     ) -> None:
+        _check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader collate_fn must be callable, got {type(collate_fn).__name__}")
+        if generator is not None and seed is not None:
+            raise ValueError("DataLoader takes a generator or a seed, not both")
         self.dataset = dataset
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        self.num_workers = int(num_workers)
+        self.collate_fn = collate_fn
+        self.pin_memory = bool(pin_memory)
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = bool(persistent_workers)
+        self.generator = generator
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self._rng = _random.source(generator) if generator is not None else None
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         """The number of batches per epoch."""
@@ -122,6 +185,6 @@ class DataLoader:
 
     def _fetch(self, indices: np.ndarray) -> Any:
         """The batch made of the samples at `indices`, shape (B, ...) per field."""
-        if isinstance(self.dataset, TensorDataset):
-            return self.dataset[indices]
-        return collate([self.dataset[int(i)] for i in indices])
+        if self.collate_fn is None and isinstance(self.dataset, TensorDataset):
+            return list(self.dataset[indices])
+        return (self.collate_fn or collate)([self.dataset[int(i)] for i in indices])

@@ -34,7 +34,10 @@ def _sorted(x: Tensor, dim: int, descending: bool, op: str) -> tuple[Tensor, np.
 
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
-    """(values, indices): x sorted along `dim`, and where each value was."""
+    """(values, indices): x sorted along `dim`, and where each value was.
+
+    The sort is stable whatever `stable` says: `stable=False` only allows PyTorch to order ties as it likes, so a
+    stable result meets that contract too."""
     y, order, axis = _sorted(x, dim, descending, "sort")
     values = gather(y, axis, order)
     if x.ndim == 0:
@@ -43,13 +46,16 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
 
 
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The positions that sort x along `dim` (int64)."""
+    """The positions that sort x along `dim` (int64); stable (ties keep their order) whatever `stable` says."""
     _, order, _ = _sorted(x, dim, descending, "argsort")
     return Tensor(order.astype(np.int64).reshape(x._data.shape))
 
 
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:  # noqa: A002
-    """(values, indices) of the k largest (or with largest=False smallest) elements along `dim`, in order."""
+    """(values, indices) of the k largest (or with largest=False smallest) elements along `dim`.
+
+    They are always in sorted order, ties in their original order: `sorted=False` only allows PyTorch to return them
+    in any order, so sorted results meet that contract too."""
     y, order, axis = _sorted(x, dim, largest, "topk")
     size = y._data.shape[axis]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
