@@ -89,11 +89,7 @@ def run_backward(
             if capture is None:
                 leaf._backprop(grad, retain_graph)  # a leaf accumulates its gradient, except in grad()
             elif leaf in capture:
-                if getattr(leaf, "_hooks", None):  # a leaf's hooks run for grad() too, as in PyTorch
-                    from .function import _run_hooks
-
-                    grad = _run_hooks(leaf._hooks, grad)
-                captured[capture[leaf]] = grad
+                captured[capture[leaf]] = leaf._hooked(grad)  # a leaf's hooks run for grad() too, as in PyTorch
     finally:
         state.enabled = previous
         wanted[0] = previous_wanted

@@ -117,6 +117,9 @@ class _Alias(Function):
     def jvp(self, t):
         return None
 
+    def reapply(self, x):
+        return _Alias.apply_or_run(x)
+
 
 def _active(op: str) -> dual_level:
     if state.dual is None:

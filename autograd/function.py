@@ -42,7 +42,7 @@ import numpy as np
 
 from .engine import borrowed, sequence, wanted
 from .grad_mode import state
-from .tensor import Tensor, modification_clock
+from .tensor import Tensor, modification_clock, track_view
 
 OUTPUT = "output"  # in `Function.saves`: the saved value is the operation's result
 CONSTANT = "constant"  # in `Function.saves`: an array forward computed (a mask, weights), used as it is
@@ -55,7 +55,13 @@ class Function:
     saves: tuple[int | str, ...] = ()  # where saved[k] comes from: an input position, OUTPUT or CONSTANT
     output_saved = False  # OUTPUT in saves (set for each subclass)
     saved_inputs: tuple[int, ...] = ()  # the input positions in saves (set for each subclass)
-    is_view = False  # output shares memory (and so the version counter) with input 0; forward may set it per call
+    # The output shares memory (and so the version counter) with input 0; forward may set it per call. A view
+    # operation also has `reapply(x)`: the same view of another array or tensor shaped like that input.
+    is_view = False
+    # Whether the gradients backward returns are its own to give away (new arrays, or ones it marked `borrowed`), so
+    # that a later backward may overwrite them in place and a leaf may keep one as its .grad. True for the library's
+    # operations; a user-defined Function's backward may return an array it keeps, so its gradients count as borrowed.
+    fresh_gradients = False
     hooks: list[Any] | None = None
     module: Any = None  # the innermost nn.Module running when this node was recorded
 
@@ -70,6 +76,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         cls.output_saved = OUTPUT in cls.saves
         cls.saved_inputs = tuple(i for i in cls.saves if i not in (OUTPUT, CONSTANT))
+        if "fresh_gradients" not in cls.__dict__:
+            cls.fresh_gradients = cls.__module__.partition(".")[0] == __name__.partition(".")[0]
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -83,8 +91,8 @@ class Function:
                     edges.append(x.grad_fn or x)
                     recording = True
                     continue
-            else:  # a numpy scalar (np.float64(0.5), np.int64(3)) acts as the Python number it holds: no promotion
-                arrays.append(x.item() if isinstance(x, np.generic) else x)
+            else:
+                arrays.append(x if x.__class__ in _PLAIN_CONSTANTS else _constant(cls, x))
             edges.append(None)
         # Everything that does not depend on the output is recorded before forward runs: right after a large matrix
         # product, whose data has evicted the caches, each line of Python costs several times what it does before it.
@@ -104,8 +112,15 @@ class Function:
                 raise
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__.lower()}: invalid input shapes {shapes}: {err}") from err
+        except TypeError as err:
+            _raise_if_unsupported_operand(cls.__name__.lower(), inputs, err)
+            raise
         result._data = out if isinstance(out, np.ndarray) else np.asarray(out)  # numpy gives 0-d results as scalars
-        result._version = inputs[0]._version if fn.is_view and isinstance(inputs[0], Tensor) else [0]
+        if fn.is_view and isinstance(inputs[0], Tensor):
+            result._version = inputs[0]._version
+            track_view(result, inputs[0], fn)
+        else:
+            result._version = [0]
         if recording and cls.output_saved:
             fn.output_version = result._version
         if state.dual is not None:  # forward mode: the output's tangent from the inputs' (autograd.forward)
@@ -154,7 +169,7 @@ class Function:
         # Without retain_graph the node lets go of its input tensors, so that their arrays can be freed, and keeps
         # their shapes (gathered in this loop: a separate pass costs a tenth of an op's overhead). A node that saved
         # nothing can run again afterwards, from those shapes.
-        released = self.inputs is None
+        released, fresh = self.inputs is None, self.fresh_gradients
         shapes: list[Any] | None = None if retain_graph or released else []
         result = []
         for x, edge, g in zip(self.input_shapes if released else self.inputs, self.edges, grads):
@@ -164,8 +179,8 @@ class Function:
             if shape is None or g is None:
                 result.append(None)
                 continue
-            if g is grad:
-                g = borrowed(g)  # the same array may reach two inputs
+            if g is grad or not fresh:
+                g = borrowed(g)  # the same array may reach two inputs, or the Function may keep it
             if g.shape != shape:
                 g = sum_to_shape(g, shape)
             result.append(g)
@@ -237,6 +252,32 @@ def _is_shape_error(err: ValueError) -> bool:
     """Whether numpy's ValueError says the operands' shapes don't fit together (broadcasting, matmul, reshape)."""
     message = str(err)
     return "broadcast" in message or "shape" in message or "core dimension" in message
+
+
+_PLAIN_CONSTANTS = frozenset({float, int, bool, type(None), np.ndarray})
+
+
+def _constant(cls: type, x: Any) -> Any:
+    """A constant operand other than a Python number or an array: a numpy scalar (np.float64(0.5), np.int64(3)) acts
+    as the Python number it holds, with no promotion; a complex number is refused, as tensors cannot hold one."""
+    if isinstance(x, np.generic):
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"{cls.__name__.lower()}: a numpy scalar of dtype {x.dtype} is not a tensor operand")
+        return x.item()
+    if isinstance(x, complex):
+        raise TypeError(f"{cls.__name__.lower()}: complex operand {x!r}: tensors hold bool, integer and floating point")
+    return x
+
+
+def _raise_if_unsupported_operand(op: str, inputs: tuple[Any, ...], err: TypeError) -> None:
+    """A TypeError naming `op` and the operand when one is a numpy array or scalar a tensor cannot hold (complex,
+    object, str): numpy operands reach forward as they are, so this is where they are found out."""
+    for position, x in enumerate(inputs):
+        if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{op}: operand {position} is a numpy {'array' if isinstance(x, np.ndarray) else 'scalar'} of dtype "
+                f"{x.dtype}, which tensors cannot hold (they hold bool, integer and floating-point values)"
+            ) from err
 
 
 def _run_hooks(hooks: list[Any], grad: Any) -> Any:

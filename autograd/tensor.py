@@ -17,6 +17,7 @@ import numpy as np
 from .device import CPU, check_device, device, parse_to
 from .engine import owned
 from .grad_mode import state
+from .promotion import category as _category
 from .random import source
 from .size import SIZES, Size, as_size
 
@@ -195,7 +196,9 @@ def check_can_require_grad(dtype: np.dtype) -> None:
 class Tensor:
     """An n-dimensional array with autograd bookkeeping; the numpy array itself is `_data`."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "__weakref__")
+    # A view (see `track_view`) also has `_base`, and the root of views has `_views`: both unset on other tensors.
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_hooks", "_base", "_views")
+    __slots__ += ("__weakref__",)
     __array_priority__ = 1000
     edges: tuple[Any, ...] = ()  # a leaf is a graph node with no inputs
 
@@ -453,12 +456,16 @@ class Tensor:
 
     def _backprop(self, grad: Any, retain_graph: bool) -> tuple[()]:
         """The engine reached this leaf: run its hooks and accumulate the gradient into `.grad`."""
-        if self._hooks:
-            from .function import _run_hooks
-
-            grad = _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
-        self._accumulate(grad)
+        self._accumulate(self._hooked(grad))
         return ()
+
+    def _hooked(self, grad: Any) -> Any:
+        """`grad` after this leaf's hooks (each may replace it), for backward and autograd.grad alike."""
+        if not self._hooks:
+            return grad
+        from .function import _run_hooks
+
+        return _run_hooks(self._hooks, grad)  # borrowed: .grad gets a copy
 
     def _accumulate(self, grad: Any) -> None:
         if isinstance(grad, Tensor):  # create_graph: the gradient is itself part of a graph
@@ -563,49 +570,78 @@ class Tensor:
     def _update(
         self, what: str, operand: Any, result: Callable[..., Tensor], write: Callable[[np.ndarray], None]
     ) -> Tensor:
-        """Apply an in-place update: write into `data` when no graph needs recording, else rebase.
+        """Apply an in-place update: `write` into the memory when no graph needs recording, else record it.
 
-        A leaf that requires grad can only be updated under `no_grad()`. A non-leaf is updated by
-        recording the out-of-place `result(old)` and making it this tensor's history (`old`, a snapshot of this
-        tensor before the update, is what the recorded node keeps as its input: this object changes). Either way the
-        version counter moves, so a backward that saved the old values raises instead of using them.
+        Recording computes the out-of-place `result(old)` (`old` a copy of this tensor before the update, with its
+        history), writes its values into this tensor's memory, so that its base and every view sharing the memory
+        see them, and makes the result's node this tensor's history (`_record_update`). Either way the version
+        counter, shared by a base and its views, moves, so a backward that saved the old values raises instead of
+        using them.
         """
+        if not self._data.flags.writeable:
+            _check_no_overlap(what, self._data)
+            self._data = self._data.copy()  # a read-only array the tensor was made from; not a view's memory
         operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
-        recording = state.enabled and (self.requires_grad or operand_needs_grad)
-        if recording and self.requires_grad and self.grad_fn is None:
+        if state.enabled and (self.requires_grad or operand_needs_grad):
+            self._record_update(what, result)
+        else:
+            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
+                state.dual.update_inplace(self, operand, result)
+            write(self._data)
+            self._version[0] = next_modification()
+        return self
+
+    def _record_update(self, what: str, result: Callable[..., Tensor]) -> None:
+        """The recorded form of an in-place update (PyTorch's rebase of history).
+
+        Updating a tensor that is not a view makes `result`'s node its history. Updating a view makes its root's
+        history a `CopySlices` node (the old root with the view's region replaced by the result); the history of
+        every view of that root, this one included, is then replayed from the new root, so gradients through any of
+        them see the update.
+        """
+        root, path = view_path(self)
+        if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation ({what}); "
                 "wrap it in `with autograd.no_grad():`"
             )
-        if recording:
-            now = next_modification()
-            old = self.detach()
-            old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
-            if state.dual is not None:
-                state.dual.set_tangent(old, state.dual.tangent(self))
-            new = result(old)
-            if new._data.dtype != self._data.dtype:
-                new = _ops.cast(new, self._data.dtype)
-            if new._data.shape != self._data.shape:
-                raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
-            self._version[0] = now  # nodes recorded before this update must not use the old values
-            self._data, self.grad_fn, self.requires_grad = new._data, new.grad_fn, new.requires_grad
-            self._version = new._version
-            self._version[0] = now
+        if path and root.requires_grad and root.grad_fn is None:
+            raise RuntimeError(
+                f"a view of a leaf Variable that requires grad is being used in an in-place operation ({what})."
+            )
+        if path and not self._base[2]:
+            raise RuntimeError(
+                f"{what}: {_NO_GRAD_VIEW} is being modified inplace with grad mode enabled. {_NO_GRAD_VIEW_FIX}"
+            )
+        now = next_modification()
+        old = Tensor(self._data.copy())  # `result` may save these values, and this memory is about to change
+        old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        if state.dual is not None:
+            state.dual.set_tangent(old, state.dual.tangent(self))
+        new = result(old)
+        if new._data.dtype != self._data.dtype:
+            new = _ops.cast(new, self._data.dtype)
+        if new._data.shape != self._data.shape:
+            raise RuntimeError(f"{what}: result of shape {new._data.shape} doesn't match {self._data.shape}")
+        if path:
+            base = root.detach()
+            base.requires_grad, base.grad_fn = root.requires_grad, root.grad_fn
+            updated = _CopySlices.apply(base, new, path=path)  # writes the region in place: root's memory
+            root.grad_fn, root.requires_grad = updated.grad_fn, True
         else:
-            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
-                state.dual.update_inplace(self, operand, result)
-            if not self._data.flags.writeable:
-                self._data = self._data.copy()
-            write(self._data)
-            self._version[0] = next_modification()
-        return self
+            self._data[...] = new._data
+            self.grad_fn, self.requires_grad = new.grad_fn, new.requires_grad
+        self._version[0] = now  # nodes recorded before this update must not use the old values
+        _replay_views(root)
 
     def _inplace_binary(self, ufunc: np.ufunc, op: Callable[[Any, Any], Tensor], other: Any, what: str) -> Tensor:
         if not isinstance(other, _TENSOR_OR_OPERAND):
             return NotImplemented
         value = data_of(other)
         _check_inplace_shape(what, self._data.shape, np.shape(value))
+        dtype = self._data.dtype
+        if isinstance(value, np.ndarray) and value.dtype != dtype and _category(value.dtype) > _category(dtype):
+            raise RuntimeError(f"{what}: result type {value.dtype} can't be cast to the desired output type {dtype}")
 
         def write(data: np.ndarray) -> None:
             try:
@@ -776,6 +812,79 @@ def _check_inplace_shape(what: str, shape: tuple[int, ...], other: tuple[int, ..
         )
 
 
+def track_view(view: Tensor, parent: Tensor, fn: Any) -> None:
+    """Record that `view` is `fn`'s view of `parent` (it shares parent's memory), for in-place updates to rewrite.
+
+    `view._base` is `(parent, fn, whether it was made with grad mode on, root)`, the root being the tensor at the end
+    of the `_base` chain, which owns the memory; it lists its live views in `_views`.
+    """
+    above = getattr(parent, "_base", None)
+    root = parent if above is None else above[3]
+    view._base = (parent, fn, state.enabled, root)
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = weakref.WeakSet()
+    views.add(view)
+
+
+def view_path(x: Tensor) -> tuple[Tensor, list[Any]]:
+    """The root whose memory `x` shares, and the view operations that lead from it to `x` (empty: x is a root)."""
+    path = []
+    base = getattr(x, "_base", None)
+    while base is not None:
+        path.append(base[1])
+        x = base[0]
+        base = getattr(x, "_base", None)
+    return x, path[::-1]
+
+
+def _replay_views(root: Tensor) -> None:
+    """Give each live view of `root` made with grad mode on the history of its view operations applied to root's
+    (now updated) history; a view made under no_grad gets a node that refuses to be differentiated, as in PyTorch."""
+    for view in list(getattr(root, "_views", ())):
+        if not view._base[2]:
+            if root.requires_grad:
+                view.grad_fn, view.requires_grad = _ForbiddenView(), True
+            continue
+        replayed = root
+        for fn in view_path(view)[1]:
+            replayed = fn.reapply(replayed)
+        view.grad_fn, view.requires_grad = replayed.grad_fn, replayed.requires_grad
+
+
+_NO_GRAD_VIEW = "A view was created in no_grad mode and"
+_NO_GRAD_VIEW_FIX = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
+    "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or "
+    "both outside (if you want the inplace to be tracked)."
+)
+
+
+class _ForbiddenView:
+    """The history of a view made under no_grad whose base was then updated in place with grad mode on: a graph
+    node without inputs whose backward raises PyTorch's error."""
+
+    edges: tuple[Any, ...] = ()
+
+    def _backprop(self, grad: Any, retain_graph: bool) -> None:
+        raise RuntimeError(
+            f"{_NO_GRAD_VIEW} its base or another view of its base has been modified inplace with grad mode enabled. "
+            f"{_NO_GRAD_VIEW_FIX}"
+        )
+
+    def __repr__(self) -> str:
+        return "<ForbiddenViewBackward>"
+
+
+def _check_no_overlap(what: str, data: np.ndarray) -> None:
+    """RuntimeError when several elements of `data` are one memory location (an expanded tensor), as in PyTorch."""
+    if any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape)):
+        raise RuntimeError(
+            f"{what}: unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
+
+
 def data_of(x: Any) -> Any:
     """The numpy array behind a Tensor; any other value unchanged (a Python number stays weakly typed for numpy)."""
     return x._data if isinstance(x, Tensor) else x
@@ -790,6 +899,7 @@ from .ops.arithmetic import Mul as _Mul  # noqa: E402
 from .ops.arithmetic import Neg as _Neg  # noqa: E402
 from .ops.arithmetic import Pow as _Pow  # noqa: E402
 from .ops.arithmetic import Sub as _Sub  # noqa: E402
+from .ops.copy_slices import CopySlices as _CopySlices  # noqa: E402
 from .ops.shape import normalize_dim as _normalize_dim  # noqa: E402
 
 _METHODS = (

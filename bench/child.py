@@ -25,6 +25,9 @@ N_OPS = 1_000
 MEMORY_STEPS = 2_000
 OVERHEAD_STEPS = 200
 GRAPH_BATCH = 8_192
+LENET_LR = 0.9  # d2l's
+LENET_BATCHES = 40  # of the 235 in an epoch: the timed part, scaled to s/epoch
+RESNET_LR = 0.05
 
 
 class NotSupported(Exception):
@@ -133,12 +136,45 @@ def memory(engine: ModuleType, case: str, quick: bool) -> dict:
     return {"metrics": metrics, "checks": {}}
 
 
+def lenet(engine: ModuleType, case: str, quick: bool) -> dict:
+    """Seconds per epoch of SGD training d2l's LeNet on Fashion-MNIST images (batch 256), from the first
+    LENET_BATCHES batches scaled to 60,000 images, and peak RSS."""
+    step = builder(engine, "lenet")(common.init_lenet(), LENET_LR)
+    x, y, source = common.fashion_mnist(BATCH * (4 if quick else LENET_BATCHES))
+    x = x.reshape(-1, 1, 28, 28)
+    starts = range(0, len(x), BATCH)
+    losses = []
+
+    def epoch() -> None:
+        total = sum(common.as_float(step(x[i : i + BATCH], y[i : i + BATCH])) for i in starts)
+        losses.append(total / len(starts))
+
+    times = common.time_runs(epoch, repeats=1 if quick else 5, warmup=1)
+    metrics = {"s/epoch": common.median(times) * 60_000 / len(x), "peak RSS MB": common.peak_rss_mb()}
+    return {"metrics": metrics, "checks": {"first pass mean loss": losses[0]}, "data": source}
+
+
+def resnet(engine: ModuleType, case: str, quick: bool) -> dict:
+    """Milliseconds per SGD step of a stack of d2l Residual blocks on one random batch, and peak RSS."""
+    blocks, channels, size, batch = common.resnet_case(case)
+    step = builder(engine, "resnet")(common.init_resnet(blocks, channels), blocks, RESNET_LR)
+    rng = np.random.default_rng(common.SEED)
+    x = rng.standard_normal((batch, channels, size, size), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    first = common.as_float(step(x, y))
+    times = common.time_runs(lambda: step(x, y), repeats=1 if quick else 5, warmup=1)
+    metrics = {"ms/step": common.median(times) * 1e3, "peak RSS MB": common.peak_rss_mb()}
+    return {"metrics": metrics, "checks": {"first step loss": first}}
+
+
 BENCHMARKS = {
     "mlp_epoch": mlp_epoch,
     "op_overhead": op_overhead,
     "step_overhead": step_overhead,
     "scalar_graph": scalar_graph,
     "memory": memory,
+    "lenet": lenet,
+    "resnet": resnet,
 }
 
 

@@ -25,6 +25,8 @@ CASES: dict[str, list[str]] = {
     "step_overhead": ["10-16-4 batch 2"],
     "scalar_graph": ["moons MLP", "chain 1e4", "chain 1e5", "chain 1e6"],
     "memory": ["784-256-10"],
+    "lenet": ["batch 256"],
+    "resnet": ["2x64 14x14 batch 128"],
 }
 SLOW_CASES = {("scalar_graph", "chain 1e6")}  # left out of --quick runs
 
@@ -128,6 +130,48 @@ def init_mlp(sizes: Sequence[int], seed: int = SEED) -> list[np.ndarray]:
         bound = 1 / np.sqrt(fan_in)
         params.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32))
         params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return params
+
+
+def init_lenet(seed: int = SEED) -> dict[str, np.ndarray]:
+    """d2l's LeNet parameters in PyTorch's names and shapes (nn.Sequential indices), float32: Xavier-uniform weights
+    (d2l's init for this network), zero biases."""
+    shapes = {"0": (6, 1, 5, 5), "3": (16, 6, 5, 5), "7": (120, 400), "9": (84, 120), "11": (10, 84)}
+    rng = np.random.default_rng(seed)
+    params = {}
+    for index, shape in shapes.items():
+        fan_in, fan_out = np.prod(shape[1:]), shape[0] * np.prod(shape[2:])
+        bound = np.sqrt(6 / (fan_in + fan_out))
+        params[f"{index}.weight"] = rng.uniform(-bound, bound, shape).astype(np.float32)
+        params[f"{index}.bias"] = np.zeros(shape[0], np.float32)
+    return params
+
+
+def resnet_case(case: str) -> tuple[int, int, int, int]:
+    """(blocks, channels, map size, batch) of a resnet case named like '2x64 14x14 batch 128'."""
+    stack, size, _, batch = case.split()
+    blocks, channels = stack.split("x")
+    return int(blocks), int(channels), int(size.split("x")[0]), int(batch)
+
+
+def init_resnet(blocks: int, channels: int, classes: int = 10, seed: int = SEED) -> dict[str, np.ndarray]:
+    """Parameters of `blocks` d2l Residual blocks (3x3 convs with bias, BatchNorm2d) and a Linear head, in the
+    names of nn.Sequential(block, ..., AdaptiveAvgPool2d, Flatten, Linear), float32; PyTorch's default init
+    scale (uniform in +-1/sqrt(fan_in)), batch norm weight 1 and bias 0."""
+    rng = np.random.default_rng(seed)
+
+    def uniform(shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+        return rng.uniform(-1 / np.sqrt(fan_in), 1 / np.sqrt(fan_in), shape).astype(np.float32)
+
+    params = {}
+    for i in range(blocks):
+        for j in (1, 2):
+            params[f"{i}.conv{j}.weight"] = uniform((channels, channels, 3, 3), channels * 9)
+            params[f"{i}.conv{j}.bias"] = uniform((channels,), channels * 9)
+            params[f"{i}.bn{j}.weight"] = np.ones(channels, np.float32)
+            params[f"{i}.bn{j}.bias"] = np.zeros(channels, np.float32)
+    params[f"{blocks + 2}.weight"] = uniform((classes, channels), channels)
+    params[f"{blocks + 2}.bias"] = uniform((classes,), channels)
     return params
 
 

@@ -24,7 +24,8 @@ PEERS_PYTHON = BENCH / ".venv-peers" / "bin" / "python"
 ENGINES = ["numpy", "ours", "torch", "mygrad", "dezero", "hips", "micrograd"]
 LOCAL = {"numpy", "ours"}
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-TIMED_METRICS = ("s/epoch", "us/op", "us/step", "s/iter")  # the metrics whose spread over the rounds is shown
+# the metrics whose spread over the rounds is shown
+TIMED_METRICS = ("s/epoch", "us/op", "us/step", "s/iter", "ms/step")
 
 
 def run_case(engine: str, bench: str, case: str, threads: int, quick: bool, timeout: float) -> dict[str, Any]:
@@ -214,7 +215,7 @@ def main() -> None:
             results += [merge(r) for r in runs.values()]
 
     for source in dict.fromkeys(r["data"] for r in results if "data" in r):
-        print(f"\nmlp_epoch data: {source}")
+        print(f"\ntraining data: {source}")
     for threads in args.threads:
         mine = [r for r in results if r["threads"] == threads]
         blas = "; ".join({r["blas"] for r in mine if r["engine"] == "numpy"}) or "?"

@@ -24,6 +24,7 @@ from autograd.data import (
     FashionMNIST,
     TensorDataset,
     download_fashion_mnist,
+    load_data_fashion_mnist,
     load_fashion_mnist,
     logic_gate,
     make_regression_line,
@@ -33,6 +34,7 @@ from autograd.data import (
     text_labels,
 )
 from autograd.data.download import download_file
+from autograd.data.transforms import Compose, Normalize, Resize, ToTensor
 from autograd.tensor import Tensor
 
 SHARED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist"
@@ -357,6 +359,40 @@ def test_fashion_mnist_dataset_batches(tmp_path):
     assert image._data.shape == (1, 28, 28) and int(label._data) == 2
     x, y = next(iter(DataLoader(dataset, batch_size=4)))
     assert x._data.shape == (4, 1, 28, 28) and y._data.tolist() == [0, 1, 2, 3]
+
+
+def test_fashion_mnist_transform_gets_uint8_images_and_batches_match_samples(tmp_path):
+    root = write_files(tmp_path, fake_fashion_files())
+    plain = FashionMNIST(root, train=True)
+    seen = []
+    as_tensor = FashionMNIST(root, train=True, transform=lambda image: seen.append(image) or ToTensor()(image))
+    image, label = as_tensor[3]
+    assert seen[0].dtype == np.uint8 and seen[0].shape == (28, 28)
+    np.testing.assert_array_equal(image.numpy(), plain[3][0].numpy())
+    assert int(label.item()) == 3
+    np.testing.assert_array_equal(as_tensor.images, plain.images)
+    pipeline = Compose([Resize((32, 40)), ToTensor(), Normalize([0.5], [0.25])])
+    resized = FashionMNIST(root, train=True, transform=pipeline)
+    x, y = next(iter(DataLoader(resized, batch_size=5)))
+    assert tuple(x.shape) == (5, 1, 32, 40) and x.dtype == np.float32 and y.numpy().tolist() == [0, 1, 2, 3, 4]
+    for i in range(5):
+        np.testing.assert_allclose(x.numpy()[i], resized[i][0].numpy(), rtol=1e-6, atol=1e-6)
+    with pytest.raises(TypeError, match="FashionMNIST: transform must be callable, got int"):
+        FashionMNIST(root, transform=3)
+
+
+def test_load_data_fashion_mnist_resizes_like_d2l(tmp_path):
+    root = write_files(tmp_path, fake_fashion_files())
+    train_iter, test_iter = load_data_fashion_mnist(4, root=root)
+    x, _ = next(iter(train_iter))
+    assert tuple(x.shape) == (4, 1, 28, 28) and train_iter.shuffle and not test_iter.shuffle
+    train_iter, test_iter = load_data_fashion_mnist(4, resize=64, root=root)
+    x, y = next(iter(test_iter))
+    assert tuple(x.shape) == (4, 1, 64, 64) and y.numpy().tolist() == [0, 1, 2, 3] and len(train_iter) == 3
+    expected = Resize(64)(read_idx(root / "t10k-images-idx3-ubyte.gz", 2051)[0])
+    np.testing.assert_array_equal(x.numpy()[0, 0], expected.astype(np.float32) / np.float32(255))
+    with pytest.raises(FileNotFoundError, match="does not exist.*download=True"):
+        load_data_fashion_mnist(4, root=tmp_path / "nowhere")
 
 
 def test_missing_directory_says_what_to_do(tmp_path):

@@ -723,3 +723,24 @@ def test_picking_along_a_nonempty_dim_of_an_empty_tensor_is_empty():
 def test_softmax_of_an_integer_tensor_is_not_implemented(op):
     with pytest.raises(NotImplementedError, match=f"{op}: not implemented for int64"):
         getattr(autograd.tensor([1, 2]), op)(0)
+
+
+@pytest.mark.parametrize(
+    "operand",
+    [np.array([1 + 2j, 3]), np.array([1.0, {}], dtype=object), np.array(["a", "b"]), np.complex128(1 + 1j)],
+    ids=["complex_array", "object_array", "str_array", "complex_scalar"],
+)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, v: x * v,
+        lambda x, v: v - x,
+        lambda x, v: autograd.maximum(x, v),
+        lambda x, v: autograd.where(x > 0, x, v),
+    ],
+    ids=["mul", "rsub", "maximum", "where"],
+)
+def test_numpy_operands_a_tensor_cannot_hold_are_refused_naming_the_operation(call, operand):
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^(mul|sub|maximum|where): .*(complex|object|<U1)"):
+        call(x, operand)

@@ -7,7 +7,7 @@ import pytest
 
 import autograd
 import nn
-from autograd.onnx import export
+from autograd.onnx import UnsupportedOperatorError, export
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -184,3 +184,104 @@ def test_the_parameters_are_initializers_named_as_in_the_state_dict(tmp_path):
     export(model, autograd.randn(1, 3), path)
     names = {init.name for init in onnx.load(str(path)).graph.initializer}
     assert set(model.state_dict()) <= names
+
+
+# ---- recurrent layers started from a given state ---------------------------------------------------------------
+
+RECURRENT = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
+
+
+def _batch_of(x, batch_first):
+    return x.shape[0 if batch_first else 1]
+
+
+def _sequence(batch, batch_first):
+    return autograd.randn(batch, 5, 4) if batch_first else autograd.randn(5, batch, 4)
+
+
+@pytest.mark.parametrize("kind", RECURRENT)
+@pytest.mark.parametrize(("num_layers", "bidirectional"), [(1, False), (2, False), (1, True), (2, True)])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_a_given_start_state_keeps_the_batch_dynamic(kind, num_layers, bidirectional, batch_first, tmp_path):
+    autograd.manual_seed(0)
+    model = RECURRENT[kind](4, 6, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    lstm, states = kind == "LSTM", num_layers * (2 if bidirectional else 1)
+
+    def arguments(batch):
+        x = _sequence(batch, batch_first)
+        h0 = autograd.randn(states, batch, 6)
+        return (x, (h0, autograd.randn(states, batch, 6))) if lstm else (x, h0)
+
+    input_names = ["x", "h0", "c0"] if lstm else ["x", "h0"]
+    output_names = ["y", "h_n", "c_n"] if lstm else ["y", "h_n"]
+    axes = {"x": {0 if batch_first else 1: "batch"}, "y": {0 if batch_first else 1: "batch"}}
+    axes |= {name: {1: "batch"} for name in input_names[1:] + output_names[1:]}
+    path = tmp_path / f"{kind}.onnx"
+    export(model, arguments(3), path, input_names=input_names, output_names=output_names, dynamic_axes=axes)
+    onnx.checker.check_model(onnx.load(str(path)))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == input_names
+    model.eval()
+    for batch in (3, 7):
+        args = arguments(batch)
+        flat = [args[0], *args[1]] if lstm else list(args)
+        assert np.any(flat[1]._data)  # a nonzero start state, which ONNX's default (zeros) would not give
+        expected = _outputs(model(*args))
+        actual = session.run(None, {name: t._data for name, t in zip(input_names, flat)})
+        assert _batch_of(actual[0], batch_first) == batch
+        for a, e in zip(actual, expected, strict=True):
+            np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+class _StartedFrom(nn.Module):
+    """A recurrent layer started from a constant state the model makes for the batch it is given."""
+
+    def __init__(self, kind, state) -> None:
+        super().__init__()
+        self.layer, self.state = RECURRENT[kind](4, 6, num_layers=2), state
+
+    def forward(self, x):
+        shape = (2, x.shape[1], 6)
+        state = (self.state(shape), self.state(shape)) if isinstance(self.layer, nn.LSTM) else self.state(shape)
+        return self.layer(x, state)[0]
+
+
+@pytest.mark.parametrize("kind", RECURRENT)
+def test_a_constant_start_state_alike_across_the_batch_follows_the_batch_size(kind, tmp_path):
+    autograd.manual_seed(0)
+    model = _StartedFrom(kind, lambda shape: autograd.full(shape, 0.5))
+    path = tmp_path / f"{kind}.onnx"
+    export(model, autograd.randn(5, 3, 4), path, dynamic_axes={"input": {1: "batch"}, "output": {1: "batch"}})
+    onnx.checker.check_model(onnx.load(str(path)))
+    for batch in (3, 7):
+        x = autograd.randn(5, batch, 4)
+        np.testing.assert_allclose(_run(path, x), model(x)._data, rtol=1e-5, atol=1e-5)
+
+
+def test_a_constant_start_state_tied_to_the_example_batch_is_a_clear_error_with_a_dynamic_batch(tmp_path):
+    autograd.manual_seed(0)
+    model = _StartedFrom("GRU", lambda shape: autograd.randn(*shape))
+    path = tmp_path / "gru.onnx"
+    dynamic = {"input": {1: "batch"}, "output": {1: "batch"}}
+    with pytest.raises(RuntimeError, match=r"start state of the GRU layer in 'layer'.*batch rows differ.*\(x, h0\)"):
+        export(model, autograd.randn(5, 3, 4), path, dynamic_axes=dynamic)
+    assert not path.exists()
+    export(model, autograd.randn(5, 3, 4), path)  # at a fixed batch size it is a constant like any other
+    onnx.checker.check_model(onnx.load(str(path)))
+
+
+def test_an_operation_with_no_onnx_form_is_named_with_its_module(tmp_path):
+    class Cumulative(nn.Module):
+        def forward(self, x):
+            return x.cumsum(1)
+
+    model = nn.Sequential(nn.Linear(3, 3), Cumulative())
+    path = tmp_path / "model.onnx"
+    with pytest.raises(UnsupportedOperatorError, match=r"operation Cumsum \(in module '1', a Cumulative\) has no ONNX"):
+        export(model, autograd.randn(2, 3), path)
+    assert not path.exists()
+
+
+def test_arguments_that_are_not_tensors_are_a_type_error_naming_where(tmp_path):
+    with pytest.raises(TypeError, match=r"got float at args\[1\]\[0\]"):
+        export(nn.LSTM(4, 6), (autograd.randn(5, 3, 4), (0.0, autograd.zeros(1, 3, 6))), tmp_path / "m.onnx")

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from strategies import arrays, away_from_zero
 
 import autograd
 
@@ -342,3 +345,204 @@ def test_narrow_and_unbind_refuse_what_pytorch_refuses(call):
 
         with pytest.raises(type(ours.value)):
             call(torch.ones(3, 4))
+
+
+# ---- an in-place update of a view writes through to its base, in values and gradients (CopySlices) ----------------
+def test_in_place_update_of_a_view_reaches_the_base_and_its_gradient():
+    def program(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 1.0
+        h[0:2].mul_(10.0)
+        h.sum().backward()
+        return h, x.grad
+
+    same_as_torch(program)
+
+
+def test_views_see_an_in_place_update_of_their_base_and_differentiate_through_it():
+    def program(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 1.0
+        v = h[0:2]
+        h += 1
+        h.mul_(x)
+        (v * L.tensor([1.0, 10.0])).sum().backward()
+        return v, x.grad
+
+    same_as_torch(program)
+
+
+def test_updating_a_view_of_a_tensor_without_grad_makes_the_base_require_grad():
+    def program(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        t = L.zeros(3)
+        sibling = t[1:3]
+        v = t[0:2]
+        v += x[0:2]
+        (t.sum() + 10 * sibling.sum()).backward()
+        return t, t.requires_grad, sibling.requires_grad, x.grad
+
+    same_as_torch(program)
+
+
+def test_update_through_a_chain_of_views():
+    def program(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.zeros(2, 3)
+        column = w.t()[1]
+        column.add_(x)
+        column.mul_(x)
+        (w * L.arange(6.0).reshape(2, 3)).sum().backward()
+        return w, x.grad
+
+    same_as_torch(program)
+
+
+def test_a_detached_alias_sees_the_update():
+    def program(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 1.0
+        alias = h.detach()
+        h.mul_(2.0)
+        return alias
+
+    same_as_torch(program)
+
+
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        (lambda L: L.tensor([1.0, 2.0], requires_grad=True)[0:1].mul_(2.0), "a view of a leaf Variable"),
+        (lambda L: (L.tensor([1.0, 2.0], requires_grad=True) * 1).expand(3, 2).add_(1.0), "more than one element"),
+        (lambda L: L.zeros(2).expand(3, 2).add_(1.0), "more than one element"),
+    ],
+    ids=["view_of_a_leaf", "expanded", "expanded_without_grad"],
+)
+def test_in_place_updates_pytorch_refuses(program, message):
+    with pytest.raises(RuntimeError, match=message):
+        program(autograd)
+    if HAVE_TORCH:
+        import torch
+
+        with pytest.raises(RuntimeError, match=message):
+            program(torch)
+
+
+def test_a_view_made_under_no_grad_cannot_be_updated_with_grad_mode_on():
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    t = autograd.zeros(3)
+    with autograd.no_grad():
+        v = t[0:2]
+    with pytest.raises(RuntimeError, match="created in no_grad mode"):
+        v += x[0:2]
+    np.testing.assert_array_equal(t._data, [0.0, 0.0, 0.0])  # refused: nothing written
+
+
+def test_a_view_made_under_no_grad_refuses_backward_after_its_base_changed():
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1.0
+    with autograd.no_grad():
+        v = h[0:2]
+    h.mul_(2.0)
+    np.testing.assert_array_equal(v._data, [2.0, 4.0])
+    with pytest.raises(RuntimeError, match="created in no_grad mode"):
+        v.sum().backward()
+
+
+def _view_chains():
+    """(base shape, [view steps]): basic slices, integer selects, transposes and unsqueezes, as PyTorch has them."""
+
+    @st.composite
+    def chain(draw):
+        shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+        steps, current = [], list(shape)
+        for _ in range(draw(st.integers(1, 3))):
+            kinds = ["slice", "unsqueeze"] + (["select", "t"] if len(current) > 1 else [])
+            kind = draw(st.sampled_from(kinds))
+            if kind == "slice":
+                d = draw(st.integers(0, len(current) - 1))
+                start = draw(st.integers(0, current[d] - 1))
+                stop = draw(st.integers(start + 1, current[d]))
+                step = draw(st.integers(1, 2))
+                steps.append(("slice", d, start, stop, step))
+                current[d] = len(range(start, stop, step))
+            elif kind == "select":
+                d = draw(st.integers(0, len(current) - 1))
+                steps.append(("select", d, draw(st.integers(0, current[d] - 1))))
+                del current[d]
+            elif kind == "t":
+                a, b = draw(st.permutations(range(len(current))))[:2]
+                steps.append(("t", a, b))
+                current[a], current[b] = current[b], current[a]
+            else:
+                d = draw(st.integers(0, len(current)))
+                steps.append(("unsqueeze", d))
+                current.insert(d, 1)
+        return tuple(shape), steps, tuple(current)
+
+    return chain()
+
+
+def _apply_steps(x, steps):
+    for step in steps:
+        if step[0] == "slice":
+            _, d, start, stop, by = step
+            x = x[(slice(None),) * d + (slice(start, stop, by),)]
+        elif step[0] == "select":
+            x = x.select(step[1], step[2])
+        elif step[0] == "t":
+            x = x.transpose(step[1], step[2])
+        else:
+            x = x.unsqueeze(step[1])
+    return x
+
+
+IN_PLACE = {
+    "add_": (lambda v, y: v.add_(y), lambda v, y: v + y),
+    "sub_": (lambda v, y: v.sub_(y), lambda v, y: v - y),
+    "mul_": (lambda v, y: v.mul_(y), lambda v, y: v * y),
+    "div_": (lambda v, y: v.div_(y), lambda v, y: v / y),
+    "copy_": (lambda v, y: v.copy_(y), lambda v, y: y + 0 * v),
+    "setitem": (lambda v, y: v.__setitem__(..., y), lambda v, y: y + 0 * v),
+    "scalar_mul_": (lambda v, y: v.mul_(3.0), lambda v, y: v * 3.0),
+}
+
+
+@settings(deadline=None)
+@given(chain=_view_chains(), op=st.sampled_from(sorted(IN_PLACE)), base_grad=st.booleans(), data=st.data())
+def test_any_in_place_update_of_any_view_equals_the_out_of_place_computation(chain, op, base_grad, data):
+    """Values and gradients of `view.op_(y)` equal those of the base rebuilt out of place (index_put of op(view, y)
+    at the view's elements), and PyTorch's float64 where it is installed."""
+    shape, steps, view_shape = chain
+    assume(base_grad or op != "scalar_mul_")  # else nothing requires grad
+    x0 = data.draw(arrays(shape, elements=away_from_zero()))
+    y0 = data.draw(arrays(view_shape, elements=away_from_zero()))
+    w0 = data.draw(arrays(shape))
+    in_place, out_of_place = IN_PLACE[op]
+
+    def program(L):
+        x = L.tensor(x0, requires_grad=True)
+        y = L.tensor(y0, requires_grad=True)
+        base = x * 1.0 if base_grad else L.tensor(x0)
+        view = _apply_steps(base, steps)
+        in_place(view, y)
+        (base * L.tensor(w0)).sum().backward()
+        return base, view, x.grad if base_grad else None, y.grad
+
+    ours = same_as_torch(program)
+    x = autograd.tensor(x0, requires_grad=True)
+    y = autograd.tensor(y0, requires_grad=True)
+    start = x * 1.0 if base_grad else autograd.tensor(x0)
+    where = _apply_steps(autograd.arange(x0.size).reshape(shape), steps)._data.reshape(-1)  # the view's elements
+    flat = start.reshape(-1)
+    updated = out_of_place(flat[where].reshape(view_shape), y)
+    rebuilt = autograd.ops.index_put(flat, (where,), updated.reshape(-1)).reshape(shape)
+    (rebuilt * autograd.tensor(w0)).sum().backward()
+    np.testing.assert_allclose(ours[0], rebuilt._data, rtol=1e-12)
+    np.testing.assert_allclose(ours[1], updated._data, rtol=1e-12)
+    if base_grad:
+        np.testing.assert_allclose(ours[2], x.grad._data, rtol=1e-12)
+    if y.grad is None:
+        assert ours[3] is None
+    else:
+        np.testing.assert_allclose(ours[3], y.grad._data, rtol=1e-12)

@@ -88,6 +88,45 @@ def test_an_optimizer_resumes_from_either_format(tmp_path, suffix):
     np.testing.assert_array_equal(first._data, straight._data)
 
 
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_training_checkpoint_resumes_from_either_format(tmp_path, suffix):
+    """A model, its optimizer (step counts, nested per-parameter state), a scheduler and the epoch in one file."""
+
+    def setup():
+        autograd.manual_seed(0)
+        net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        opt = optim.Adam(net.parameters(), lr=0.05)
+        return net, opt, optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def epoch(net, opt, scheduler):
+        for x in data:
+            opt.zero_grad()
+            (net(x) ** 2).mean().backward()
+            opt.step()
+        scheduler.step()
+
+    data = [autograd.randn(5, 3) for _ in range(3)]
+    straight = setup()
+    for _ in range(4):
+        epoch(*straight)
+    net, opt, scheduler = setup()
+    for _ in range(2):
+        epoch(net, opt, scheduler)
+    checkpoint = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict()}
+    autograd.save(checkpoint | {"epoch": 2}, tmp_path / f"checkpoint{suffix}")
+    resumed = setup()
+    loaded = autograd.load(tmp_path / f"checkpoint{suffix}")
+    assert loaded["epoch"] == 2 and loaded["optimizer"]["state"][0]["step"] == 6
+    resumed[0].load_state_dict(loaded["model"])
+    resumed[1].load_state_dict(loaded["optimizer"])
+    resumed[2].load_state_dict(loaded["scheduler"])
+    for _ in range(2):
+        epoch(*resumed)
+    for ours, theirs in zip(resumed[0].parameters(), straight[0].parameters(), strict=True):
+        np.testing.assert_array_equal(ours._data, theirs._data)
+    assert resumed[1].param_groups[0]["lr"] == straight[1].param_groups[0]["lr"] == 0.05 * 0.5**2
+
+
 @needs_safetensors
 def test_safetensors_names_tensors_by_their_keys_and_keeps_the_rest_in_metadata(tmp_path):
     from safetensors.numpy import load_file

@@ -598,3 +598,31 @@ def test_a_graph_whose_backward_freed_it_draws_the_same_structure_and_says_so():
     texts = [line for lines in after_nodes.values() for line in lines]
     assert "(freed by backward)" in texts
     assert ["[[1, -2]", "[0.5, 3]]", "grad [[5, 9]", "[10, 18]]"] in list(after_nodes.values())  # x^T (2h + 1)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda y: autograd.relu(y),
+        lambda y: y.clamp(-1.0, 3.0),
+        lambda y: autograd.where(y > 0, y, y * y),
+        lambda y: y.max(),
+        lambda y: y.max(dim=0)[0],
+        lambda y: y.leaky_relu(0.1),
+        lambda y: autograd.maximum(y, -y * 0.5),
+    ],
+    ids=["relu", "clamp", "where", "max", "max_dim", "leaky_relu", "maximum"],
+)
+def test_flow_shows_exactly_the_gradients_backward_computes(op):
+    x = autograd.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 2.0]], requires_grad=True)
+    y = 2 * x
+    z = op(y)
+    s = (z * 3).sum()
+    for t in (y, z):
+        t.retain_grad()
+    graph = build(s)
+    flows = backward_flow(graph)
+    s.backward()
+    shown = {id(value.obj): flows.values[id(value)] for value in graph.values if id(value) in flows.values}
+    for t in (x, y, z):
+        np.testing.assert_array_equal(shown[id(t)], t.grad._data)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.engine import borrowed
 from autograd.function import sum_to_shape
 from autograd.grad_mode import no_grad
 from autograd.scalar import Scalar
@@ -73,7 +74,7 @@ def _backward(op: Op, grad: Any) -> list[Any]:
         raise RuntimeError(FREED)
     result = []
     shapes = fn.input_shapes if fn.inputs is None else [getattr(x, "shape", None) for x in fn.inputs]
-    for shape, edge, g in zip(shapes, fn.edges, fn.backward(grad)):
+    for shape, edge, g in zip(shapes, fn.edges, fn.backward(borrowed(grad))):  # the drawing keeps `grad`
         if edge is None or g is None:
             result.append(None)
             continue

@@ -1,6 +1,7 @@
-"""Data sets and mini-batch loading: `DataLoader`, `TensorDataset`, Fashion-MNIST, The Time Machine (text for
-language models) and generated toy data."""
+"""Data sets and mini-batch loading: `DataLoader`, `TensorDataset`, Fashion-MNIST and image `transforms`, The
+Time Machine (text for language models) and generated toy data."""
 
+from autograd.data import transforms
 from autograd.data.download import DownloadError
 from autograd.data.fashion_mnist import (
     FASHION_MNIST_CLASSES,
@@ -8,6 +9,7 @@ from autograd.data.fashion_mnist import (
     FASHION_MNIST_MIRROR,
     FashionMNIST,
     download_fashion_mnist,
+    load_data_fashion_mnist,
     load_fashion_mnist,
     text_labels,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "default_collate",
     "download_fashion_mnist",
     "load_corpus_time_machine",
+    "load_data_fashion_mnist",
     "load_data_time_machine",
     "load_fashion_mnist",
     "logic_gate",
@@ -56,4 +59,5 @@ __all__ = [
     "seq_data_iter_sequential",
     "text_labels",
     "tokenize",
+    "transforms",
 ]

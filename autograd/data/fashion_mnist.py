@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd.data.download import download_file
 from autograd.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
-from autograd.data.loader import TensorDataset
-from autograd.tensor import data_of
+from autograd.data.loader import DataLoader, TensorDataset
+from autograd.data.transforms import Compose, Resize, ToTensor, transform_batch
+from autograd.tensor import Tensor, data_of
 
 FASHION_MNIST_MIRROR = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 FASHION_MNIST_MD5 = {
@@ -87,20 +88,10 @@ def download_fashion_mnist(
             download_file(mirror.rstrip("/") + "/" + name, path, checksums[name], timeout=timeout)
 
 
-def load_fashion_mnist(
-    root: str | os.PathLike,
-    train: bool = True,
-    download: bool = False,
-    *,
-    mirror: str = FASHION_MNIST_MIRROR,
-    checksums: Mapping[str, str] = FASHION_MNIST_MD5,
-    timeout: float = 60.0,
+def _read_split(
+    root: str, train: bool, download: bool, mirror: str, checksums: Mapping[str, str], timeout: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Images float32 (N, 1, 28, 28) scaled to [0, 1] and labels int64 (N,) of the train or test split.
-
-    With `download=True`, missing files are fetched first, each transfer within `timeout` seconds.
-    """
-    root = os.fspath(root)
+    """The uint8 images (N, 28, 28) and uint8 labels (N,) of the train or test split in `root`."""
     if download:
         download_fashion_mnist(root, mirror=mirror, checksums=checksums, timeout=timeout)
     images_name, labels_name = _SPLITS[bool(train)]
@@ -114,13 +105,40 @@ def load_fashion_mnist(
             f"Fashion-MNIST: in {root}, {images_name} holds {len(images)} images but {labels_name} "
             f"holds {len(labels)} labels; expected equal counts"
         )
+    return images, labels
+
+
+def _scaled(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, 28, 28) as float32 (N, 1, 28, 28) in [0, 1]."""
     scaled = images.reshape(-1, 1, *_IMAGE_SHAPE).astype(np.float32)
     scaled /= 255.0
-    return scaled, labels.astype(np.int64)
+    return scaled
+
+
+def load_fashion_mnist(
+    root: str | os.PathLike,
+    train: bool = True,
+    download: bool = False,
+    *,
+    mirror: str = FASHION_MNIST_MIRROR,
+    checksums: Mapping[str, str] = FASHION_MNIST_MD5,
+    timeout: float = 60.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images float32 (N, 1, 28, 28) scaled to [0, 1] and labels int64 (N,) of the train or test split.
+
+    With `download=True`, missing files are fetched first, each transfer within `timeout` seconds.
+    """
+    images, labels = _read_split(os.fspath(root), train, download, mirror, checksums, timeout)
+    return _scaled(images), labels.astype(np.int64)
 
 
 class FashionMNIST(TensorDataset):
-    """The Fashion-MNIST train or test split: samples (image float32 (1, 28, 28), label int64 ())."""
+    """The Fashion-MNIST train or test split: samples (image float32 (1, 28, 28) in [0, 1], label int64 ()).
+
+    With a `transform` (as torchvision's: e.g. `Compose([Resize(64), ToTensor()])`), each image reaches it as
+    uint8 (28, 28), the part torchvision's PIL image plays, and the sample is what it returns; the loader asks
+    for whole mini-batches, which the transforms of `autograd.data.transforms` process in one call.
+    """
 
     classes = FASHION_MNIST_CLASSES
 
@@ -129,25 +147,55 @@ class FashionMNIST(TensorDataset):
         root: str | os.PathLike,
         train: bool = True,
         download: bool = False,
+        transform: Callable[[Any], Any] | None = None,
         *,
         mirror: str = FASHION_MNIST_MIRROR,
         checksums: Mapping[str, str] = FASHION_MNIST_MD5,
         timeout: float = 60.0,
     ) -> None:
-        images, labels = load_fashion_mnist(root, train, download, mirror=mirror, checksums=checksums, timeout=timeout)
-        super().__init__(images, labels)
+        if transform is not None and not callable(transform):
+            raise TypeError(f"FashionMNIST: transform must be callable, got {type(transform).__name__}")
         self.root = os.fspath(root)
+        images, labels = _read_split(self.root, train, download, mirror, checksums, timeout)
+        super().__init__(images if transform is not None else _scaled(images), labels.astype(np.int64))
         self.train = bool(train)
+        self.transform = transform
+
+    def __getitem__(self, index: Any) -> tuple:
+        """(image, label) at an int `index`, or the batch (images, labels) at a slice or index array."""
+        if self.transform is None:
+            return super().__getitem__(index)
+        images, labels = self.arrays[0][index], Tensor(np.asarray(self.arrays[1][index]))
+        if images.ndim == 2:
+            out = self.transform(images)
+        else:
+            out = transform_batch(self.transform, images)
+        return (out if isinstance(out, Tensor) else Tensor(np.asarray(out))), labels
 
     @property
     def images(self) -> np.ndarray:
-        """All images, float32 (N, 1, 28, 28) in [0, 1]."""
-        return self.arrays[0]
+        """All images before any transform, float32 (N, 1, 28, 28) in [0, 1]."""
+        return self.arrays[0] if self.transform is None else _scaled(self.arrays[0])
 
     @property
     def labels(self) -> np.ndarray:
         """All labels, int64 (N,)."""
         return self.arrays[1]
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: int | Sequence[int] | None = None,
+    *,
+    root: str | os.PathLike = "../data",
+    download: bool = False,
+) -> tuple[DataLoader, DataLoader]:
+    """d2l's `load_data_fashion_mnist`: shuffled training batches and ordered test batches of Fashion-MNIST read
+    from `root`, images (B, 1, 28, 28), or (B, 1, H, W) resized bilinearly to `resize` (an int or (H, W))."""
+    transform = None if resize is None else Compose([Resize(resize), ToTensor()])
+    train_set = FashionMNIST(root, train=True, download=download, transform=transform)
+    test_set = FashionMNIST(root, train=False, download=download, transform=transform)
+    return DataLoader(train_set, batch_size, shuffle=True), DataLoader(test_set, batch_size)
 
 
 def text_labels(indices: Iterable[Any] | Any) -> list[str]:

@@ -53,8 +53,8 @@ def export(
             f"onnx.export: opset_version must be between {MIN_OPSET} and {onnx.defs.onnx_opset_version()} (the "
             f"installed onnx's newest), got {opset_version}"
         )
-    inputs = _inputs(args)
-    outputs = _run(model, inputs)
+    arguments, inputs = _inputs(args)
+    outputs = _run(model, arguments)
     input_names = _names(input_names, "input", len(inputs))
     output_names = _names(output_names, "output", len(outputs))
     proto = _convert(onnx, model, inputs, outputs, input_names, output_names, dynamic_axes or {}, opset_version)
@@ -68,26 +68,35 @@ def export(
     return proto
 
 
-def _inputs(args: Any) -> list[Tensor]:
-    """The model's inputs as new leaf Tensors: floating ones require grad, so every operation on them is recorded."""
-    items = args if isinstance(args, tuple) else (args,)
-    leaves = []
-    for i, item in enumerate(items):
+def _inputs(args: Any) -> tuple[tuple[Any, ...], list[Tensor]]:
+    """The model's arguments rebuilt with new leaf Tensors (floating ones require grad, so every operation on them
+    is recorded), and those leaves in order: the graph's inputs. Nested tuples and lists, an LSTM's (h0, c0), keep
+    their nesting in the arguments and are flattened in the inputs, as in `torch.onnx.export`."""
+    leaves: list[Tensor] = []
+
+    def rebuild(item: Any, where: str) -> Any:
+        if isinstance(item, (tuple, list)):
+            return type(item)(rebuild(part, f"{where}[{i}]") for i, part in enumerate(item))
         if not isinstance(item, (Tensor, np.ndarray)):
-            raise TypeError(f"onnx.export: args must be tensors (or a tuple of them), got {type(item).__name__} at {i}")
+            raise TypeError(
+                f"onnx.export: args must be tensors (or tuples of them), got {type(item).__name__} at args{where}"
+            )
         array = data_of(item)
         leaves.append(Tensor(array, requires_grad=array.dtype.kind == "f"))
-    return leaves
+        return leaves[-1]
+
+    items = args if isinstance(args, tuple) else (args,)
+    return tuple(rebuild(item, f"[{i}]") for i, item in enumerate(items)), leaves
 
 
-def _run(model: Any, inputs: list[Tensor]) -> list[Tensor]:
-    """The model's outputs on `inputs`, run in eval mode with the graph recorded; nested tuples are flattened."""
+def _run(model: Any, arguments: tuple[Any, ...]) -> list[Tensor]:
+    """The model's outputs on `arguments`, run in eval mode with the graph recorded; nested tuples are flattened."""
     modes = [(module, module.training) for module in model.modules()] if hasattr(model, "modules") else []
     if hasattr(model, "eval"):
         model.eval()
     try:
         with enable_grad():
-            result = model(*inputs)
+            result = model(*arguments)
     finally:
         for module, training in modes:
             module.training = training
@@ -140,7 +149,7 @@ def _convert(onnx, model, inputs, outputs, input_names, output_names, dynamic_ax
     state = {}
     if hasattr(model, "named_parameters"):
         state = dict(model.named_parameters()) | dict(model.named_buffers())
-    graph = Graph(onnx, opset, names, state)
+    graph = Graph(onnx, opset, names, state, dynamic=any(dynamic_axes.get(name) for name in input_names))
     scopes = {id(m): path for path, m in model.named_modules()} if hasattr(model, "named_modules") else {}
 
     nodes = _recorded(outputs)

@@ -19,11 +19,14 @@ class Graph:
 
     `names` maps `id()` of an input Tensor, or of its array (integer indices reach their node as the array), to
     its name; `state` maps the model's parameters and buffers to their names in its state dict, which their
-    initializers get when a node first uses them. Other constants get a new initializer each.
+    initializers get when a node first uses them. Other constants get a new initializer each. `dynamic` says
+    whether an input has an axis of varying size, so that a constant tied to the example's sizes is an error.
     """
 
-    def __init__(self, onnx: Any, opset: int, names: dict[int, str], state: dict[str, Tensor]) -> None:
-        self.onnx, self.opset = onnx, opset
+    def __init__(
+        self, onnx: Any, opset: int, names: dict[int, str], state: dict[str, Tensor], dynamic: bool = False
+    ) -> None:
+        self.onnx, self.opset, self.dynamic = onnx, opset, dynamic
         self.names = dict(names)
         self.state = {id(tensor): (name, tensor) for name, tensor in state.items()}
         self.keep: list[Any] = []  # the constants whose id() is a key below, so no id is reused while converting

@@ -329,9 +329,32 @@ def _normalize(g: Graph, fn: Any, out: Any, name: str) -> None:
 _GATES = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
 
 
-def _zero_state(g: Graph, state: Any) -> bool:
-    """Whether a start state is an unnamed constant of zeros: left out, ONNX's default, so the batch stays free."""
-    return id(state) not in g.names and id(state) not in g.state and not np.any(_array(state))
+def _start_state(g: Graph, fn: Any, state: Any, x: str, dtype: np.dtype) -> str:
+    """The ONNX initial_h (or initial_c) of a layer, (1, B, H), from its start state (B, H); "" for ONNX's default.
+
+    A state the graph computes (from an input of the model: `model(x, h0)`) is that value. A constant made inside
+    the model (`zeros(L, x.shape[1], H)`) is left out when it is zeros, and otherwise, when its batch rows are
+    alike, one row expanded to the batch of `x` as it runs (torch.onnx's Shape/Expand), so the batch axis can stay
+    dynamic; a constant whose rows differ only fits the example's batch.
+    """
+    if id(state) in g.names or id(state) in g.state:
+        return g.node("Unsqueeze", [g.value(state, dtype), g.ints([0])])
+    array = _array(state)
+    if not np.any(array):
+        return ""
+    batch, hidden = array.shape
+    if np.all(array == array[:1]):
+        row = g.initializer(array[:1][None].astype(dtype))
+        size = g.node("Slice", [g.node("Shape", [x]), g.ints([1]), g.ints([2])])  # x is (T, B, I)
+        return g.node("Expand", [row, g.node("Concat", [g.ints([1]), size, g.ints([hidden])], axis=0)])
+    if g.dynamic:
+        raise UnsupportedOperatorError(
+            f"onnx.export: the start state of the {fn.mode} layer in '{g.scope.strip('/') or 'the model'}' is a "
+            f"constant made inside the model whose {batch} batch rows differ, so the exported graph could only run "
+            "at the example's batch size while dynamic_axes asks for others; pass the state as an argument of "
+            "the model (export(model, (x, h0)), (x, (h0, c0)) for an LSTM), or export without dynamic_axes"
+        )
+    return g.node("Unsqueeze", [g.value(state, dtype), g.ints([0])])
 
 
 def _array(x: Any) -> np.ndarray:
@@ -352,6 +375,7 @@ def _rnn_layer(g: Graph, fn: Any, out: Any, name: str) -> None:
         return g.node("Unsqueeze", [g.node("Gather", [g.value(weight, out.dtype), order], axis=0), first])
 
     inputs = [g.value(x, out.dtype), gates(w_ih), gates(w_hh)]
+    sequence = inputs[0]
     if b_ih is not None or b_hh is not None:
         zeros = np.zeros(_shape(w_hh)[0], dtype=out.dtype)
         biases = [
@@ -362,7 +386,7 @@ def _rnn_layer(g: Graph, fn: Any, out: Any, name: str) -> None:
         inputs.append("")
     inputs.append("")  # sequence_lens: every sequence is T steps
     for state in (h0, c0) if mode == "LSTM" else (h0,):
-        inputs.append("" if _zero_state(g, state) else g.node("Unsqueeze", [g.value(state, out.dtype), first]))
+        inputs.append(_start_state(g, fn, state, sequence, out.dtype))
     while inputs[-1] == "":
         inputs.pop()
     attributes: dict[str, Any] = {"hidden_size": int(hidden), "direction": "reverse" if fn.reverse else "forward"}

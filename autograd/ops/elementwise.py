@@ -180,11 +180,21 @@ class Sigmoid(Function):
     saves = (OUTPUT,)
 
     def forward(self, x):
-        # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: e = e^-|x| <= 1 never overflows, and each tail keeps
-        # full relative precision (0.5 + 0.5 tanh(x / 2) cancels to exactly 0 below x = -17 in float32)
+        # 1 / (1 + e^-x) in one buffer (4 passes; within 2 ulps down to the subnormals) unless e^-x overflows (x below
+        # -88.7 in float32); then 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: e = e^-|x| <= 1 never
+        # overflows, and each tail keeps full relative precision (0.5 + 0.5 tanh(x / 2) cancels to exactly 0 below
+        # x = -17 in float32). The one-buffer form takes half the time on LeNet's activations.
         x = float_operand(x)
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1, e) / (1 + e)
+        out = np.negative(x, out=np.empty_like(x))
+        try:
+            with np.errstate(over="raise"):
+                np.exp(out, out=out)
+        except FloatingPointError:
+            e = np.exp(-np.abs(x))
+            out = np.where(x >= 0, 1, e) / (1 + e)
+        else:
+            out += 1
+            np.reciprocal(out, out=out)
         self.saved = (out,)
         return out
 

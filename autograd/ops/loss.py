@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function, add_tangents
+from ..function import CONSTANT, Function, add_tangents
 from .activation import LogSoftmax, Softmax
 from .elementwise import Log, Sigmoid, softplus_values
 
@@ -44,7 +44,7 @@ class CrossEntropy(Function):
     'mean' divides by the summed weights of the targets kept (PyTorch's weighted mean).
     """
 
-    saves = (0, 1)
+    saves = (0, 1, CONSTANT)  # logits, target, and forward's softmax (minus the target, for class indices)
 
     def forward(self, logits, target, reduction, label_smoothing, weight=None, ignore_index=-100):
         self.reduction, self.smoothing, self.weight = reduction, label_smoothing, weight
@@ -58,7 +58,6 @@ class CrossEntropy(Function):
         probs /= total
         self.count, self.row_weight = None, None
         if self.indices:
-            self.saved = (logits,)
             self.rows, self.target = np.arange(len(z)), target.reshape(-1)
             valid = self.target != ignore_index
             if weight is None and valid.all():  # the common case, with no (N, C) target built
@@ -78,10 +77,9 @@ class CrossEntropy(Function):
                 probs *= coefficients.sum(axis=1, keepdims=True)
                 probs -= coefficients
         else:
-            self.saved = (logits, target)
             loss = (self._weighted(target.reshape(z.shape), n_classes) * (log_total - shifted)).sum(axis=1)
         # softmax, minus the target for class indices (backward then only scales it); unused with create_graph
-        self.probs = probs
+        self.saved = (logits, target, probs)
         loss = loss.reshape(logits.shape[:-1])
         if self.count is None:
             self.count = max(loss.size, 1)  # divides only the gradient, which is empty for an empty batch
@@ -102,8 +100,8 @@ class CrossEntropy(Function):
         elif self.reduction == "none":
             g = g.reshape(-1, 1)
         recording = not isinstance(logits, np.ndarray)  # create_graph: the softmax is recomputed from the logits
-        probs = Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) if recording else self.probs
-        if self.indices:  # self.probs is already d loss / d logits
+        probs = Softmax.apply_or_run(logits.reshape(-1, n_classes), axis=1) if recording else self.saved[2]
+        if self.indices:  # saved[2] is already d loss / d logits
             if not recording:
                 return (probs * g).reshape(shape), None
             target = self._dense_target(n_classes)

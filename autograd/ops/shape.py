@@ -42,6 +42,9 @@ class Reshape(Function):
     def jvp(self, t):
         return t.reshape(self.shape)
 
+    def reapply(self, x):
+        return Reshape.apply_or_run(x, shape=self.shape)
+
 
 class Permute(Function):
     is_view = True
@@ -56,6 +59,9 @@ class Permute(Function):
 
     def jvp(self, t):
         return t.transpose(self.axes)
+
+    def reapply(self, x):
+        return Permute.apply_or_run(x, axes=self.axes)
 
 
 class Expand(Function):
@@ -73,6 +79,9 @@ class Expand(Function):
     def jvp(self, t):
         return np.broadcast_to(t, self.shape)
 
+    def reapply(self, x):
+        return Expand.apply_or_run(x, shape=self.shape)
+
 
 class GetItem(Function):
     def forward(self, x, index):
@@ -87,6 +96,9 @@ class GetItem(Function):
 
     def jvp(self, t):
         return t[self.index]
+
+    def reapply(self, x):
+        return GetItem.apply_or_run(x, index=self.index)
 
 
 class AddAt(Function):

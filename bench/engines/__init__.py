@@ -7,5 +7,9 @@
 - `scalar_chain(n)`: returns `run()`: forward + backward of `common.chain(0.5, n)` on a scalar; its grad.
 - `scalar_mlp(weights, xs, ys)`: returns `run()`: one iteration of micrograd's demo (forward, SVM loss
   with L2 reg, backward, SGD update with lr `common.MOONS_LR`); the loss.
+- `lenet(params, lr)`: params `common.init_lenet()` (PyTorch's names and shapes); returns `step(x, y)`, one SGD
+  step of d2l's LeNet on x (N, 1, 28, 28) float32, cross-entropy (mean); the loss.
+- `resnet(params, blocks, lr)`: params `common.init_resnet(blocks, channels)`; returns `step(x, y)`, one SGD step
+  of `blocks` d2l Residual blocks (batch norm in training mode), global average pooling and a Linear head; the loss.
 - `setup(threads)`, optional: called once before the benchmark.
 """

@@ -32,7 +32,11 @@ def network(params: list[np.ndarray], lr: float) -> tuple[Any, Any, Any]:
 
 def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], Any]:
     """SGD step of nn.Sequential(Flatten, Linear, ReLU, ..., Linear) with CrossEntropyLoss."""
-    net, loss_fn, opt = network(params, lr)
+    return _trainer(*network(params, lr))
+
+
+def _trainer(net: Any, loss_fn: Any, opt: Any) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """step(x, y): one SGD step of net on loss_fn(net(x), y); returns the loss."""
 
     def step(x: np.ndarray, y: np.ndarray) -> Any:
         loss = loss_fn(net(ag.from_numpy(x)), ag.from_numpy(y))  # no copy, like torch.from_numpy
@@ -42,6 +46,67 @@ def mlp(params: list[np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray
         return loss
 
     return step
+
+
+def _loaded(net: Any, params: dict[str, np.ndarray]) -> Any:
+    """net with the shared initial values copied into its parameters, matched by name."""
+    named = dict(net.named_parameters())
+    if named.keys() != params.keys():
+        raise ValueError(f"parameter names differ: {sorted(named)} against {sorted(params)}")
+    for name, p in named.items():
+        p._data[...] = params[name]
+    return net
+
+
+def lenet_net(params: dict[str, np.ndarray]) -> Any:
+    """d2l's LeNet (sigmoids, average pooling) holding `params`."""
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )  # fmt: skip
+    return _loaded(net, params)
+
+
+class Residual(nn.Module):
+    """d2l's Residual block without the 1x1 convolution: relu(bn2(conv2(relu(bn1(conv1(x))))) + x)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
+        self.bn1, self.bn2 = nn.BatchNorm2d(channels), nn.BatchNorm2d(channels)
+
+    def forward(self, X: Any) -> Any:
+        Y = nn.functional.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        Y += X
+        return nn.functional.relu(Y)
+
+
+def resnet_net(params: dict[str, np.ndarray], blocks: int) -> Any:
+    """`blocks` Residual blocks, global average pooling and a Linear head, holding `params`."""
+    channels = params["0.conv1.weight"].shape[0]
+    layers = [Residual(channels) for _ in range(blocks)]
+    net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(channels, 10))
+    return _loaded(net, params)
+
+
+def lenet(params: dict[str, np.ndarray], lr: float) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """SGD step of LeNet with CrossEntropyLoss."""
+    net = lenet_net(params)
+    return _trainer(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=lr))
+
+
+def resnet(params: dict[str, np.ndarray], blocks: int, lr: float) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """SGD step of the ResNet stack (training mode: batch statistics) with CrossEntropyLoss."""
+    net = resnet_net(params, blocks)
+    return _trainer(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=lr))
 
 
 def op_chain(x: np.ndarray, n: int) -> Callable[[], float]:

@@ -237,3 +237,117 @@ ax.set_ylabel("training loss (log scale)")
 ax.set_yscale("log")
 ax.grid(True, alpha=0.3)
 ax.legend();
+
+# %% [markdown]
+# ## Taking a model elsewhere 模型的保存与导出
+#
+# A network trained here can leave the library two ways. Its weights go to PyTorch as a `.safetensors`
+# file: the tensors are stored under the state dict's names (`0.weight`, `3.bias`), so the same
+# architecture written with `torch.nn` loads them as they are. The whole computation goes to ONNX, which
+# ONNX Runtime (and many other runtimes) can run without Python or this library.
+#
+# The network is d2l's LeNet (`autograd.demo.lenet()`: two sigmoid convolutions with average pooling, then
+# three linear layers, Xavier weights), trained with d2l's recipe (SGD, learning rate 0.9). A few hundred
+# steps take it off the plateau at chance (loss 2.30) where its sigmoids hold it at first; with `CI` set it
+# trains for only a few dozen, which is enough to compare three implementations of the same function.
+
+# %%
+import importlib.util
+import tempfile
+
+from autograd.demo import lenet
+
+LENET_STEPS = 40 if CI else 500
+ag.manual_seed(0)
+lenet_net = lenet()
+lenet_optimizer = optim.SGD(lenet_net.parameters(), lr=0.9)
+lenet_data = DataLoader(TensorDataset(train_images, train_labels), batch_size=BATCH, shuffle=True, seed=0)
+step = 0
+while step < LENET_STEPS:
+    for X, y in lenet_data:
+        batch_loss = nn.functional.cross_entropy(lenet_net(X), y)
+        lenet_optimizer.zero_grad()
+        batch_loss.backward()
+        lenet_optimizer.step()
+        step += 1
+        if step % (LENET_STEPS // 4) == 0:
+            print(f"step {step:>3}: minibatch loss {batch_loss.item():.3f}")
+        if step == LENET_STEPS:
+            break
+
+lenet_net.eval()
+images = test_images[:1000]
+with ag.no_grad():
+    ours = lenet_net(ag.tensor(images)).numpy()
+print(f"accuracy on {len(images):,} test images: {(ours.argmax(axis=1) == test_labels[:1000]).mean():.3f}")
+
+# %% [markdown]
+# `ag.save` writes the state dict as safetensors; in PyTorch, `safetensors.torch.load_file` reads it back as
+# torch tensors and `load_state_dict` puts them into LeNet written with `torch.nn` (the same layers in the same
+# order, so the same names). PyTorch is not a dependency of this library: the cell says so and moves on where
+# it is not installed (`pip install torch`).
+
+# %%
+folder = Path(tempfile.mkdtemp())
+ag.save(lenet_net.state_dict(), folder / "lenet.safetensors")
+outputs = {"autograd": ours}
+
+if importlib.util.find_spec("torch") is None:
+    print("PyTorch is not installed here (pip install torch): the PyTorch comparison is left out")
+else:
+    import torch
+    from safetensors.torch import load_file
+
+    from torch import nn as tnn
+
+    twin = tnn.Sequential(
+        tnn.Conv2d(1, 6, kernel_size=5, padding=2), tnn.Sigmoid(), tnn.AvgPool2d(kernel_size=2, stride=2),
+        tnn.Conv2d(6, 16, kernel_size=5), tnn.Sigmoid(), tnn.AvgPool2d(kernel_size=2, stride=2),
+        tnn.Flatten(),
+        tnn.Linear(16 * 5 * 5, 120), tnn.Sigmoid(),
+        tnn.Linear(120, 84), tnn.Sigmoid(),
+        tnn.Linear(84, 10),
+    )
+    print(twin.load_state_dict(load_file(folder / "lenet.safetensors")))
+    twin.eval()
+    with torch.no_grad():
+        outputs["PyTorch"] = twin(torch.from_numpy(images)).numpy()
+
+# %% [markdown]
+# `autograd.onnx.export` runs the network once on an example batch and writes the operations it recorded as
+# an ONNX graph (Conv, Sigmoid, AveragePool, Flatten, Gemm), the weights as initializers under the same names.
+# The batch axis is declared dynamic, so the file runs on 1,000 images though the example had one. It needs
+# the optional `onnx` extra, and running it needs ONNX Runtime (`pip install onnx onnxruntime`).
+
+# %%
+if importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None:
+    print("onnx or onnxruntime is not installed here (pip install onnx onnxruntime): the ONNX part is left out")
+else:
+    import onnxruntime
+
+    from autograd.onnx import export
+
+    graph = export(lenet_net, ag.tensor(images[:1]), folder / "lenet.onnx",
+                   dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}).graph
+    print("ONNX nodes:", " ".join(node.op_type for node in graph.node))
+    print("initializers:", " ".join(init.name for init in graph.initializer))
+    session = onnxruntime.InferenceSession(str(folder / "lenet.onnx"), providers=["CPUExecutionProvider"])
+    outputs["ONNX Runtime"] = session.run(None, {"input": images})[0]
+
+# %% [markdown]
+# The outputs (logits, 对数几率) side by side for the first test images, then the largest difference from the
+# library's over all 1,000 images and 10 classes. Each runtime orders its floating-point sums its own way,
+# so they agree to float32 rounding (within 1e-5, which the cell checks), not bit for bit:
+
+# %%
+names = list(outputs)
+print(f"{'image':>5} {'label':>11} | " + " | ".join(f"{name + ': logits 0-2, class':^34}" for name in names))
+for i in range(4):
+    cells = [f"{o[i, 0]:7.3f} {o[i, 1]:7.3f} {o[i, 2]:7.3f} {text_labels([o[i].argmax()])[0]:>10}"
+             for o in outputs.values()]
+    print(f"{i:>5} {text_labels(test_labels[i:i + 1])[0]:>11} | " + " | ".join(cells))
+for name in names[1:]:
+    gap = np.abs(outputs[name] - ours).max()
+    same = (outputs[name].argmax(axis=1) == ours.argmax(axis=1)).sum()
+    print(f"max |{name} - autograd| = {gap:.2e}; same predicted class on {same:,} of {len(ours):,} images")
+    np.testing.assert_allclose(outputs[name], ours, rtol=1e-5, atol=1e-5, err_msg=f"{name} differs from autograd")
