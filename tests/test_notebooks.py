@@ -1,4 +1,5 @@
-"""Execute every notebook in notebooks/ top to bottom (with CI set, so they train on smaller slices).
+"""Execute every notebook in notebooks/ top to bottom (with CI set, so they train on smaller slices): each one
+asserts the facts it teaches beside them (gradients, accuracies, Jacobians), so a wrong result fails here.
 
 Needs the `notebooks` extra (pip install -e ".[notebooks]"); skipped with the reason when it is missing.
 """
