@@ -178,6 +178,11 @@ def jvp(fn: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
 
     `primals` and `tangents` are tensors or tuples of them, each tangent of its primal's shape; the outputs
     and their tangents come back as fn returns them (one tensor, or a tuple).
+
+    >>> import autograd
+    >>> from autograd.forward import jvp
+    >>> jvp(lambda x: x**2, autograd.tensor(3.0), autograd.tensor(1.0))  # x², and its derivative 2x
+    (tensor(9.), tensor(6.))
     """
     primals, tangents = _as_tuple(primals), _as_tuple(tangents)
     if len(primals) != len(tangents):
@@ -272,6 +277,15 @@ def jacrev(fn: Callable[..., Tensor], argnums: int | tuple[int, ...] = 0) -> Cal
     """x -> the Jacobian of fn at x, of shape out.shape + x.shape, built row by row: one backward pass per output.
 
     With a tuple `argnums`, one Jacobian per argument named.
+
+    >>> import autograd
+    >>> from autograd.forward import jacfwd, jacrev
+    >>> x = autograd.tensor([1.0, 2.0])
+    >>> jacrev(lambda x: x**2)(x)  # diag(2x)
+    tensor([[2., 0.],
+            [0., 4.]])
+    >>> (jacrev(lambda x: x**2)(x) == jacfwd(lambda x: x**2)(x)).all()  # both modes give the same Jacobian
+    tensor(True)
     """
 
     def jacobian(*args: Any) -> Any:
