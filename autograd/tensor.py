@@ -933,7 +933,7 @@ def _inplace_method(name: str) -> Callable[..., Tensor]:
 
 
 _INPLACE = (
-    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc reciprocal rsqrt log1p "
+    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc sign reciprocal rsqrt log1p "
     "expm1 clamp pow masked_fill scatter scatter_add lerp fmod remainder"
 ).split()
 for _name in _INPLACE:

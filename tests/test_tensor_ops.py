@@ -103,6 +103,19 @@ def test_dtypes_of_integer_and_float_inputs_match_pytorch(fn, dtype):
     _same(fn(autograd, x), fn(torch, t))
 
 
+def test_sign_matches_pytorch_at_zeros_nan_and_in_every_dtype_and_records_a_zero_gradient():
+    for values, dtype in (([-0.0, 0.0, -2.5, 3.0, np.nan, np.inf, -np.inf], np.float32), ([-3, 0, 4], np.int64),
+                          ([True, False], np.bool_)):  # fmt: skip
+        x, t = _pair(values, dtype)
+        _same(x.sign(), t.sign())
+    assert not np.signbit(autograd.tensor([-0.0]).sign()._data).any()  # -0.0 gives +0, as in PyTorch
+    x = autograd.tensor([-1.5, 0.0, 2.0], requires_grad=True)
+    y = autograd.sign(x)
+    assert y.requires_grad and type(y.grad_fn).__name__ == "Sign"
+    y.backward(autograd.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0, 0.0])
+
+
 def test_the_modulo_operator_is_remainder():
     x, t = _pair([-3.5, 2.0, 5.25], np.float64)
     _same(x % 2, t % 2)
@@ -236,6 +249,7 @@ INPLACE = {
     "floor_": lambda L, x: x.floor_(),
     "ceil_": lambda L, x: x.ceil_(),
     "round_": lambda L, x: x.round_(),
+    "sign_": lambda L, x: x.sign_(),
     "trunc_": lambda L, x: x.trunc_(),
     "reciprocal_": lambda L, x: x.reciprocal_(),
     "rsqrt_": lambda L, x: x.rsqrt_(),
@@ -263,7 +277,7 @@ def test_in_place_variants_match_pytorch_in_values_gradients_and_leaf_errors(nam
     """On a non-leaf: the values, the gradient reaching the leaf through the recorded op, the result being the
     tensor itself with a moved version; on a leaf that requires grad: RuntimeError, nothing changed."""
     update = INPLACE[name]
-    values = SIGNED_X if name in ("abs_", "relu_") else INPLACE_X
+    values = SIGNED_X if name in ("abs_", "relu_", "sign_") else INPLACE_X
 
     def program(L):
         leaf = L.tensor(values, dtype=L.float64, requires_grad=True)

@@ -23,7 +23,6 @@ from .arithmetic import (
     ne,
     neg,
     pow,
-    sign,
     square,
     sub,
 )
@@ -72,6 +71,7 @@ from .pointwise import (
     remainder,
     round,
     rsqrt,
+    sign,
     softplus,
     tan,
     trunc,

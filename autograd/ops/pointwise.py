@@ -1,4 +1,4 @@
-"""More elementwise functions: log1p expm1 log2 log10 tan erf, floor ceil round trunc, reciprocal rsqrt, atan2 fmod
+"""More elementwise functions: log1p expm1 log2 log10 tan erf, floor ceil round trunc sign, reciprocal rsqrt, atan2 fmod
 remainder, softplus, nan_to_num, and the tests isnan isinf isfinite (no gradient).
 
 Integer and bool inputs of the floating functions compute in the default float dtype, as PyTorch's do.
@@ -54,7 +54,8 @@ Erf = _unary("Erf", _erf, lambda x, out: (2 / math.sqrt(math.pi)) * np.exp(-(x *
 
 
 class Rounding(Function):
-    """floor, ceil, trunc or round: piecewise constant, so the gradient is 0 (exactly, even for an infinite one)."""
+    """floor, ceil, trunc, round or sign: piecewise constant, so the gradient is 0 (exactly, even for an infinite
+    one)."""
 
     def forward(self, x, fn):
         return fn(x)
@@ -89,6 +90,25 @@ def trunc(x: Tensor) -> Tensor:
 
 
 fix = trunc
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 as x is negative, zero or positive, in x's dtype; nan and -0.0 give 0, as in PyTorch. Its gradient
+    is zero, recorded: the sign of a tensor that requires grad requires grad. A bool tensor is its own sign."""
+    data = x._data
+    if data.dtype == bool:
+        return Tensor(data.copy())
+    if data.dtype.kind != "f":
+        return Tensor(_sign(data))
+    return Sign.apply(x, fn=_sign)
+
+
+class Sign(Rounding):
+    """sign: a node of its own name (SignBackward), with Rounding's zero gradient."""
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    return np.subtract(a > 0, a < 0, dtype=a.dtype)
 
 
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
