@@ -898,6 +898,32 @@ op("select", select_inputs())(lambda ns, x, dim, index: x.select(dim, index))
 op("scatter", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), src))
 op("scatter_value", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), value=1.5))
 op("scatter_add", scatter_inputs(unique=False))(lambda ns, x, src, dim, index: x.scatter_add(dim, ns.index(index), src))
+
+
+@st.composite
+def scatter_reduce_inputs(draw, reductions=("sum", "prod", "mean", "amax", "amin")):
+    """scatter_add's inputs (repeated positions), with the values of x and src all distinct and away from 0 (no ties
+    for amax and amin, no zero factor for prod), a reduction and include_self."""
+    (x, src), params = draw(scatter_inputs(unique=False))
+    values = draw(distinct_values((x.size + src.size,)))
+    x, src = values[: x.size].reshape(x.shape), values[x.size :].reshape(src.shape)
+    return (x, src), {**params, "reduce": draw(st.sampled_from(reductions)), "include_self": draw(st.booleans())}
+
+
+op("scatter_reduce", scatter_reduce_inputs())(
+    lambda ns, x, src, dim, index, reduce, include_self: x.scatter_reduce(
+        dim, ns.index(index), src, reduce, include_self=include_self
+    )
+)
+op("scatter_reduce_function", scatter_reduce_inputs())(
+    lambda ns, x, src, dim, index, reduce, include_self: ns.scatter_reduce(
+        x, dim, ns.index(index), src, reduce=reduce, include_self=include_self
+    )
+)
+# scatter's reduce: PyTorch computes the values (compared in tests/test_tensor_ops.py) but has no gradient for them
+op("scatter_reduce_argument", scatter_reduce_inputs(("add", "multiply")), torch=False)(
+    lambda ns, x, src, dim, index, reduce, include_self: x.scatter(dim, ns.index(index), src, reduce=reduce)
+)
 op("masked_fill", masked_inputs())(lambda ns, x, mask, value: x.masked_fill(ns.index(mask), value))
 op("masked_fill_tensor_value", masked_inputs(value_tensor=True))(
     lambda ns, x, v, mask, value: x.masked_fill(ns.index(mask), v * value)

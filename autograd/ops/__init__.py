@@ -105,6 +105,7 @@ from .rearrange import (
     vstack,
 )
 from .reduce import all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, norm, std, sum, var
+from .scatter_reduce import scatter_reduce
 from .shape import (
     broadcast_to,
     cat,
