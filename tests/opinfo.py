@@ -1077,6 +1077,8 @@ op("log2", one(floats(0.1, 3)))(lambda ns, x: x.log2())
 op("log10", one(floats(0.1, 3)))(lambda ns, x: ns.log10(x))
 op("tan", one(floats(-1.2, 1.2)))(lambda ns, x: x.tan())
 op("erf", one())(lambda ns, x: x.erf())
+op("erf_tails", one(floats(-6, 6)))(lambda ns, x: ns.erf(x) * 3)
+op("erfc", one(floats(-6, 6)))(lambda ns, x: x.erfc())
 op("atan2", elementwise(away_from_zero(0.3), floats()))(lambda ns, a, b: ns.atan2(a, b))
 op("softplus", with_params(one(grid()), beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])))(
     lambda ns, x, beta, threshold: ns.softplus(x, beta=beta, threshold=threshold)

@@ -55,6 +55,7 @@ from .pointwise import (
     atan2,
     ceil,
     erf,
+    erfc,
     expm1,
     fix,
     floor,
