@@ -1,5 +1,7 @@
 """Every differentiable operation, as free functions (`autograd.exp(x)`) and as `Tensor` methods."""
 
+from types import ModuleType as _ModuleType
+
 import numpy as np
 
 from .activation import log_softmax, softmax
@@ -184,4 +186,9 @@ UFUNCS = {
     np.isfinite: isfinite,
 }
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("np", "UFUNCS")]
+# the operations, not the modules they live in (`autograd.linalg` is torch.linalg's namespace, not ops/linalg.py)
+__all__ = [
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and name not in ("np", "UFUNCS") and not isinstance(value, _ModuleType)
+]
