@@ -340,6 +340,8 @@ INPLACE = {
     "ceil_": lambda L, x: x.ceil_(),
     "round_": lambda L, x: x.round_(),
     "sign_": lambda L, x: x.sign_(),
+    "erf_": lambda L, x: x.erf_(),
+    "erfc_": lambda L, x: x.erfc_(),
     "trunc_": lambda L, x: x.trunc_(),
     "reciprocal_": lambda L, x: x.reciprocal_(),
     "rsqrt_": lambda L, x: x.rsqrt_(),
