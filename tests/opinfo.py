@@ -380,6 +380,50 @@ op("norm_nuc", nuclear_norm_inputs(), second_order=False)(
 op("norm_nuc_matrix", nuclear_norm_inputs().filter(lambda t: t[0][0].ndim == 2), second_order=False)(
     lambda ns, x, dim, keepdim: ns.norm(x, p="nuc")
 )
+
+
+@st.composite
+def matrix_norm_inputs(draw, orders):
+    """A batch of matrices over two drawn dims (either order, maybe negative) with distinct singular values and
+    distinct row and column sums of |A|, elements away from 0: every matrix norm is smooth there."""
+    shape = draw(shapes(min_dims=2, max_dims=3, min_side=1, max_side=3))
+    axes = draw(st.permutations(range(len(shape))))[:2]
+    x = draw(arrays(shape, away_from_zero(0.2)))
+    matrices = np.moveaxis(x, axes, (-2, -1))
+    for values in (np.linalg.svd(matrices, compute_uv=False), abs(matrices).sum(-2), abs(matrices).sum(-1)):
+        gaps = np.diff(np.sort(values, axis=-1), axis=-1)
+        assume(gaps.size == 0 or gaps.min() > 0.1)
+    assume(np.linalg.svd(matrices, compute_uv=False).min() > 0.1)
+    dim = tuple(d - len(shape) * draw(st.booleans()) for d in axes)
+    return (x,), {"dim": dim, "keepdim": draw(st.booleans()), "ord": draw(st.sampled_from(orders))}
+
+
+SMOOTH_MATRIX_ORDERS = ("fro", 1, -1, math.inf, -math.inf)
+SINGULAR_VALUE_ORDERS = ("nuc", 2, -2)  # through the SVD: first derivatives only
+op("linalg_matrix_norm", matrix_norm_inputs(SMOOTH_MATRIX_ORDERS))(
+    lambda ns, x, dim, keepdim, ord: ns.linalg.matrix_norm(x, ord, dim, keepdim)
+)
+op("linalg_matrix_norm_svd", matrix_norm_inputs(SINGULAR_VALUE_ORDERS), second_order=False)(
+    lambda ns, x, dim, keepdim, ord: ns.linalg.matrix_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+)
+op(
+    "linalg_norm_of_a_matrix",
+    matrix_norm_inputs(SMOOTH_MATRIX_ORDERS + SINGULAR_VALUE_ORDERS).filter(lambda t: t[0][0].ndim == 2),
+    second_order=False,
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.norm(x, ord, keepdim=keepdim))
+op(
+    "linalg_vector_norm",
+    with_params(
+        reduction(distinct_abs_arrays, min_side=1), ord=st.sampled_from([2, 1, math.inf, -math.inf, 3, 0.5, -1, 0])
+    ),
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.vector_norm(x, ord, dim, keepdim))
+op(
+    "linalg_norm_over_a_dim",
+    with_params(
+        reduction(distinct_abs_arrays, min_side=1, allow_none=False, allow_tuple=False),
+        ord=st.sampled_from([None, 2, 1, 3, math.inf]),
+    ),
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.norm(x, ord, dim, keepdim))
 op("logsumexp", reduction(lambda s: arrays(s, floats(-5, 5)), allow_none=False))(
     lambda ns, x, dim, keepdim: x.logsumexp(dim=dim, keepdim=keepdim)
 )
