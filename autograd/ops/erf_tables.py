@@ -1,4 +1,4 @@
-"""Chebyshev coefficients of erfcx (see autograd/ops/special.py); written by tools/fit_erf.py."""
+"""Chebyshev coefficients of erfcx (see autograd/ops/special.py); written by fit_erf.py."""
 
 START, STEP, SPLIT = 0.5, 0.25, 8.0
 ERFCX = (

@@ -3,7 +3,7 @@
 - |x| < 0.5: erf(x) = 2/sqrt(pi) x sum_n (-x^2)^n / (n! (2n + 1)), the Taylor series (13 terms reach 1e-17 there),
   and erfc = 1 - erf (at least 0.48, so nothing cancels).
 - |x| >= 0.5: erfc(x) = exp(-x^2) erfcx(x), with erfcx from Chebyshev series on intervals (ops/erf_tables.py, fitted
-  by tools/fit_erf.py), and erf = 1 - erfc (at least 0.52). exp(-x^2) is exp(-hi) exp(-lo) with x^2 = hi + lo split
+  by fit_erf.py), and erf = 1 - erfc (at least 0.52). exp(-x^2) is exp(-hi) exp(-lo) with x^2 = hi + lo split
   exactly, since rounding x^2 first would cost up to x^2 ulps of relative error.
 - erf is odd, erfc(-x) = 2 - erfc(x); erfc underflows to 0 from about 27 and erf is 1 from about 6.
 

@@ -1,26 +1,24 @@
-"""Write autograd/ops/erf_tables.py: the Chebyshev coefficients autograd.ops.special evaluates erfc with.
+"""Write erf_tables.py beside this file: the Chebyshev coefficients autograd.ops.special evaluates erfc with.
 
 erfc(x) = exp(-x^2) g(x) for x >= 0.5, where g = erfcx is smooth and slowly varying: on each interval
 [0.5 + k/4, 0.75 + k/4) below 8 the table holds g's Chebyshev series, and above 8 the series of h(u) = x g(x) in
 u = 1/x^2 on [0, 1/64] (g(x) = h(u) / x, h(0) = 1/sqrt(pi)). Coefficients come from interpolating the function at
 Chebyshev nodes with mpmath at 40 digits, truncated where the tail is below 1e-18 of the leading term.
 
-    python tools/fit_erf.py        (needs mpmath; the library itself does not)
+    python -m autograd.ops.fit_erf        (needs mpmath, which the library itself does not)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import mpmath as mp
-
-mp.mp.dps = 40
 DEGREE = 12  # coefficients per interval: every interval's tail is below 1e-18 of its leading term at 12
 NODES = 40
 STEP, START, SPLIT = 0.25, 0.5, 8.0
 
 
-def chebyshev(f, a, b):
+def chebyshev(mp: Any, f: Any, a: Any, b: Any) -> list[Any]:
     """The first DEGREE coefficients c_k of f = sum c_k T_k((2x - a - b) / (b - a)) on [a, b] (interpolation at NODES
     Chebyshev nodes)."""
     angles = [mp.pi * (j + mp.mpf(1) / 2) / NODES for j in range(NODES)]
@@ -31,19 +29,22 @@ def chebyshev(f, a, b):
     return coefficients[:DEGREE]
 
 
-def erfcx(x):
-    return mp.erfc(x) * mp.exp(x * x)
-
-
 def main() -> None:
+    import mpmath as mp
+
+    mp.mp.dps = 40
+
+    def erfcx(x: Any) -> Any:
+        return mp.erfc(x) * mp.exp(x * x)
+
     rows = []
     for k in range(int((SPLIT - START) / STEP)):
         a = mp.mpf(START) + k * mp.mpf(STEP)
-        rows.append(chebyshev(erfcx, a, a + mp.mpf(STEP)))
-    rows.append(chebyshev(lambda u: 1 / mp.sqrt(mp.pi) if u == 0 else erfcx(1 / mp.sqrt(u)) / mp.sqrt(u), 0,
+        rows.append(chebyshev(mp, erfcx, a, a + mp.mpf(STEP)))
+    rows.append(chebyshev(mp, lambda u: 1 / mp.sqrt(mp.pi) if u == 0 else erfcx(1 / mp.sqrt(u)) / mp.sqrt(u), 0,
                           1 / mp.mpf(SPLIT) ** 2))  # fmt: skip
     lines = [
-        '"""Chebyshev coefficients of erfcx (see autograd/ops/special.py); written by tools/fit_erf.py."""',
+        '"""Chebyshev coefficients of erfcx (see autograd/ops/special.py); written by fit_erf.py."""',
         "",
         f"START, STEP, SPLIT = {START}, {STEP}, {SPLIT}",
         "ERFCX = (",
@@ -53,7 +54,7 @@ def main() -> None:
         lines.extend(f"        {float(c)!r}," for c in row)
         lines.append("    ),")
     lines.append(")")
-    path = Path(__file__).resolve().parents[1] / "autograd" / "ops" / "erf_tables.py"
+    path = Path(__file__).resolve().parent / "erf_tables.py"
     path.write_text("\n".join(lines) + "\n")
 
 
