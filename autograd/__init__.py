@@ -13,7 +13,8 @@ from . import tensor as _tensor  # first: the operations attach themselves to Te
 
 # isort: on
 from . import autograd_api as autograd  # torch.autograd's place: autograd.autograd.grad, .backward
-from . import cuda, distributions, forward, math, ops
+from . import cuda, distributions, forward, linalg, math, ops
+from .animator import Animator
 from .autograd_api import grad
 from .device import device
 from .dual import Dual

@@ -65,7 +65,16 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
-    """d(outputs)/d(inputs) as a tuple (one per input), leaving every `.grad` untouched."""
+    """d(outputs)/d(inputs) as a tuple (one per input), leaving every `.grad` untouched.
+
+    >>> import autograd
+    >>> x = autograd.tensor(2.0, requires_grad=True)
+    >>> (dx,) = autograd.grad(x**3, x, create_graph=True)  # 3x², itself recorded for a second derivative
+    >>> dx
+    tensor(12., grad_fn=<MulBackward>)
+    >>> autograd.grad(dx, x)  # 6x
+    (tensor(12.),)
+    """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):

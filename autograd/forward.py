@@ -31,7 +31,8 @@ from .dual import Dual, derivative
 from .function import Function
 from .grad_mode import enable_grad, state
 from .ops import reshape, stack
-from .tensor import Tensor
+from .ops.copy_slices import region
+from .tensor import Tensor, view_path
 
 __all__ = ["Dual", "derivative", "dual_level", "make_dual", "unpack_dual", "jvp", "vjp", "jacfwd", "jacrev", "hessian"]
 
@@ -90,11 +91,26 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
             self._store(fn, tangent)  # the result is recorded: tensors that share its node `fn` find it there
 
     def update_inplace(self, x: Tensor, operand: Any, result: Callable[[], Tensor]) -> None:
-        """`x` is about to be updated in place with no graph recorded: give it the out-of-place result's tangent."""
+        """`x` is about to be updated in place with no graph recorded: give it the out-of-place result's tangent.
+
+        `x` shares its memory with a root tensor and the root's other views, so their tangents change with it, as
+        PyTorch's forward mode keeps a view's tangent a view of its base's: the root's tangent gets the new one in
+        x's region, and every live view of the root takes its own region of that.
+        """
         if self.tangent(x) is None and self.tangent(operand) is None:
             return
         tangent = self.tangent(result())
-        self.set_tangent(x, None if tangent is None else tangent.astype(x._data.dtype, copy=False))
+        if tangent is not None:
+            tangent = tangent.astype(x._data.dtype, copy=False)
+        root, path = view_path(x)
+        if path:
+            base = self.tangent(root)
+            updated = np.zeros_like(root._data) if base is None else np.array(base)
+            region(path, updated)[...] = 0 if tangent is None else tangent
+            tangent = updated
+        self.set_tangent(root, tangent)
+        for view in list(getattr(root, "_views", ())):
+            self.set_tangent(view, None if tangent is None else region(view_path(view)[1], tangent))
 
     def _store(self, node: Any, tangent: np.ndarray) -> None:
         """Keep `tangent` for as long as `node` lives (a weak reference drops it when the node goes)."""
@@ -162,6 +178,11 @@ def jvp(fn: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
 
     `primals` and `tangents` are tensors or tuples of them, each tangent of its primal's shape; the outputs
     and their tangents come back as fn returns them (one tensor, or a tuple).
+
+    >>> import autograd
+    >>> from autograd.forward import jvp
+    >>> jvp(lambda x: x**2, autograd.tensor(3.0), autograd.tensor(1.0))  # x², and its derivative 2x
+    (tensor(9.), tensor(6.))
     """
     primals, tangents = _as_tuple(primals), _as_tuple(tangents)
     if len(primals) != len(tangents):
@@ -256,6 +277,15 @@ def jacrev(fn: Callable[..., Tensor], argnums: int | tuple[int, ...] = 0) -> Cal
     """x -> the Jacobian of fn at x, of shape out.shape + x.shape, built row by row: one backward pass per output.
 
     With a tuple `argnums`, one Jacobian per argument named.
+
+    >>> import autograd
+    >>> from autograd.forward import jacfwd, jacrev
+    >>> x = autograd.tensor([1.0, 2.0])
+    >>> jacrev(lambda x: x**2)(x)  # diag(2x)
+    tensor([[2., 0.],
+            [0., 4.]])
+    >>> (jacrev(lambda x: x**2)(x) == jacfwd(lambda x: x**2)(x)).all()  # both modes give the same Jacobian
+    tensor(True)
     """
 
     def jacobian(*args: Any) -> Any:

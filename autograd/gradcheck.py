@@ -83,6 +83,11 @@ def gradcheck(
     Full mode compares every entry of the Jacobian; `fast_mode` compares `<v, J u>` for a few random
     directions u, v (for large inputs). Returns True, or raises `GradcheckError` naming the input,
     the index and both values (returns False instead when `raise_exception=False`).
+
+    >>> import autograd
+    >>> x = autograd.randn(3, dtype=autograd.float64, requires_grad=True)
+    >>> gradcheck(lambda x: (x.tanh() * x).sum(), x)
+    True
     """
     inputs = _as_float64([inputs] if isinstance(inputs, Tensor) else list(inputs))
     diffs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]

@@ -908,9 +908,9 @@ _METHODS = (
     "norm logsumexp softmax log_softmax all any matmul dot mm mv reshape view flatten permute transpose t squeeze "
     "unsqueeze expand expand_as broadcast_to split chunk narrow unbind "
     "gather index_select masked_fill select flip roll repeat tile bmm outer cumsum cumprod prod tril triu diag "
-    "floor ceil round trunc fix reciprocal rsqrt log1p expm1 log2 log10 tan atan2 arctan2 erf isnan isinf isfinite "
-    "nan_to_num fmod remainder movedim moveaxis unflatten sort argsort topk msort scatter scatter_add nonzero "
-    "masked_select lerp addmm contiguous is_contiguous is_floating_point"
+    "floor ceil round trunc fix reciprocal rsqrt log1p expm1 log2 log10 tan atan2 arctan2 erf erfc isnan isinf "
+    "isfinite nan_to_num fmod remainder movedim moveaxis unflatten sort argsort topk msort scatter scatter_add "
+    "scatter_reduce nonzero masked_select lerp addmm contiguous is_contiguous is_floating_point"
 ).split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
@@ -933,8 +933,8 @@ def _inplace_method(name: str) -> Callable[..., Tensor]:
 
 
 _INPLACE = (
-    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc reciprocal rsqrt log1p "
-    "expm1 clamp pow masked_fill scatter scatter_add lerp fmod remainder"
+    "exp log sqrt abs neg sin cos tanh sigmoid relu square floor ceil round trunc sign reciprocal rsqrt log1p erf erfc "
+    "expm1 clamp pow masked_fill scatter scatter_add scatter_reduce lerp fmod remainder"
 ).split()
 for _name in _INPLACE:
     setattr(Tensor, f"{_name}_", _inplace_method(_name))

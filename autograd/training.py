@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .animator import Animator, has_matplotlib, in_notebook
 from .grad_mode import no_grad
 from .progress import ProgressBar
 from .tensor import Tensor, data_of
@@ -112,15 +113,22 @@ def train(
     *,
     quiet: bool = False,
     file: TextIO | None = None,
+    plot: bool | None = None,
 ) -> History:
     """Train for `num_epochs` over `train_iter`; returns the History (loss, train and test accuracy per epoch).
 
-    Unless `quiet`, prints one line per epoch to `file` (stdout by default) and, on a terminal, a progress bar.
+    Unless `quiet`: on a terminal a progress bar, and one line per epoch to `file` (stdout by default); with `plot`
+    (by default: in a Jupyter notebook with matplotlib installed) the curves of loss and accuracies drawn epoch by
+    epoch by an `Animator`, as d2l's train_ch3 does, and the last epoch's line once training ends (the notebook
+    redraws the cell's output each epoch).
     """
     if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 0:
         raise ValueError(f"train: num_epochs must be a non-negative int, got {num_epochs!r}")
     out = sys.stdout if file is None else file
+    animator = None if quiet else _animator(plot, num_epochs, test_iter is not None)
+    every_epoch = not quiet and (animator is None or not animator.display)
     history = History()
+    line = ""
     batches = len(train_iter) if hasattr(train_iter, "__len__") else 0
     for epoch in range(1, num_epochs + 1):
         label = f"epoch {epoch:{len(str(num_epochs))}d}/{num_epochs}"
@@ -135,6 +143,19 @@ def train(
         if test_iter is not None:
             history.test_acc.append(evaluate_accuracy(net, test_iter))
             line += f"  test acc {history.test_acc[-1]:.3f}"
-        if not quiet:
-            print(f"{line}  ({history.epoch_seconds[-1]:.1f} s)", file=out, flush=True)
+        line += f"  ({history.epoch_seconds[-1]:.1f} s)"
+        if animator is not None:
+            animator.add(epoch, (train_loss, train_acc, *history.test_acc[-1:]))
+        if every_epoch:
+            print(line, file=out, flush=True)
+    if line and not quiet and not every_epoch:
+        print(line, file=out, flush=True)
     return history
+
+
+def _animator(plot: bool | None, num_epochs: int, with_test: bool) -> Animator | None:
+    """d2l's Animator of train_ch3 when plotting (by default: in a notebook with matplotlib), else None."""
+    if not (in_notebook() and has_matplotlib() if plot is None else plot):
+        return None
+    legend = ["train loss", "train acc"] + (["test acc"] if with_test else [])
+    return Animator(xlabel="epoch", xlim=[1, num_epochs] if num_epochs > 1 else None, legend=legend)

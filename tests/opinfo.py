@@ -380,6 +380,50 @@ op("norm_nuc", nuclear_norm_inputs(), second_order=False)(
 op("norm_nuc_matrix", nuclear_norm_inputs().filter(lambda t: t[0][0].ndim == 2), second_order=False)(
     lambda ns, x, dim, keepdim: ns.norm(x, p="nuc")
 )
+
+
+@st.composite
+def matrix_norm_inputs(draw, orders):
+    """A batch of matrices over two drawn dims (either order, maybe negative) with distinct singular values and
+    distinct row and column sums of |A|, elements away from 0: every matrix norm is smooth there."""
+    shape = draw(shapes(min_dims=2, max_dims=3, min_side=1, max_side=3))
+    axes = draw(st.permutations(range(len(shape))))[:2]
+    x = draw(arrays(shape, away_from_zero(0.2)))
+    matrices = np.moveaxis(x, axes, (-2, -1))
+    for values in (np.linalg.svd(matrices, compute_uv=False), abs(matrices).sum(-2), abs(matrices).sum(-1)):
+        gaps = np.diff(np.sort(values, axis=-1), axis=-1)
+        assume(gaps.size == 0 or gaps.min() > 0.1)
+    assume(np.linalg.svd(matrices, compute_uv=False).min() > 0.1)
+    dim = tuple(d - len(shape) * draw(st.booleans()) for d in axes)
+    return (x,), {"dim": dim, "keepdim": draw(st.booleans()), "ord": draw(st.sampled_from(orders))}
+
+
+SMOOTH_MATRIX_ORDERS = ("fro", 1, -1, math.inf, -math.inf)
+SINGULAR_VALUE_ORDERS = ("nuc", 2, -2)  # through the SVD: first derivatives only
+op("linalg_matrix_norm", matrix_norm_inputs(SMOOTH_MATRIX_ORDERS))(
+    lambda ns, x, dim, keepdim, ord: ns.linalg.matrix_norm(x, ord, dim, keepdim)
+)
+op("linalg_matrix_norm_svd", matrix_norm_inputs(SINGULAR_VALUE_ORDERS), second_order=False)(
+    lambda ns, x, dim, keepdim, ord: ns.linalg.matrix_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+)
+op(
+    "linalg_norm_of_a_matrix",
+    matrix_norm_inputs(SMOOTH_MATRIX_ORDERS + SINGULAR_VALUE_ORDERS).filter(lambda t: t[0][0].ndim == 2),
+    second_order=False,
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.norm(x, ord, keepdim=keepdim))
+op(
+    "linalg_vector_norm",
+    with_params(
+        reduction(distinct_abs_arrays, min_side=1), ord=st.sampled_from([2, 1, math.inf, -math.inf, 3, 0.5, -1, 0])
+    ),
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.vector_norm(x, ord, dim, keepdim))
+op(
+    "linalg_norm_over_a_dim",
+    with_params(
+        reduction(distinct_abs_arrays, min_side=1, allow_none=False, allow_tuple=False),
+        ord=st.sampled_from([None, 2, 1, 3, math.inf]),
+    ),
+)(lambda ns, x, dim, keepdim, ord: ns.linalg.norm(x, ord, dim, keepdim))
 op("logsumexp", reduction(lambda s: arrays(s, floats(-5, 5)), allow_none=False))(
     lambda ns, x, dim, keepdim: x.logsumexp(dim=dim, keepdim=keepdim)
 )
@@ -898,6 +942,32 @@ op("select", select_inputs())(lambda ns, x, dim, index: x.select(dim, index))
 op("scatter", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), src))
 op("scatter_value", scatter_inputs())(lambda ns, x, src, dim, index: x.scatter(dim, ns.index(index), value=1.5))
 op("scatter_add", scatter_inputs(unique=False))(lambda ns, x, src, dim, index: x.scatter_add(dim, ns.index(index), src))
+
+
+@st.composite
+def scatter_reduce_inputs(draw, reductions=("sum", "prod", "mean", "amax", "amin")):
+    """scatter_add's inputs (repeated positions), with the values of x and src all distinct and away from 0 (no ties
+    for amax and amin, no zero factor for prod), a reduction and include_self."""
+    (x, src), params = draw(scatter_inputs(unique=False))
+    values = draw(distinct_values((x.size + src.size,)))
+    x, src = values[: x.size].reshape(x.shape), values[x.size :].reshape(src.shape)
+    return (x, src), {**params, "reduce": draw(st.sampled_from(reductions)), "include_self": draw(st.booleans())}
+
+
+op("scatter_reduce", scatter_reduce_inputs())(
+    lambda ns, x, src, dim, index, reduce, include_self: x.scatter_reduce(
+        dim, ns.index(index), src, reduce, include_self=include_self
+    )
+)
+op("scatter_reduce_function", scatter_reduce_inputs())(
+    lambda ns, x, src, dim, index, reduce, include_self: ns.scatter_reduce(
+        x, dim, ns.index(index), src, reduce=reduce, include_self=include_self
+    )
+)
+# scatter's reduce: PyTorch computes the values (compared in tests/test_tensor_ops.py) but has no gradient for them
+op("scatter_reduce_argument", scatter_reduce_inputs(("add", "multiply")), torch=False)(
+    lambda ns, x, src, dim, index, reduce, include_self: x.scatter(dim, ns.index(index), src, reduce=reduce)
+)
 op("masked_fill", masked_inputs())(lambda ns, x, mask, value: x.masked_fill(ns.index(mask), value))
 op("masked_fill_tensor_value", masked_inputs(value_tensor=True))(
     lambda ns, x, v, mask, value: x.masked_fill(ns.index(mask), v * value)
@@ -1041,6 +1111,7 @@ op("floor", one(grid()))(lambda ns, x: (x * 3).floor() + x)
 op("ceil", one(grid()))(lambda ns, x: x.ceil() * x)
 op("trunc", one(grid()))(lambda ns, x: ns.trunc(x * 2) * x)
 op("round", one(grid()))(lambda ns, x: x.round() * x)
+op("sign", one(away_from_zero(0.3)))(lambda ns, x: x.sign() * x + ns.sign(x))
 op("round_decimals", one(grid(0.01)))(lambda ns, x: x.round(decimals=1) * x)
 op("reciprocal", one(away_from_zero(0.3)))(lambda ns, x: x.reciprocal())
 op("rsqrt", one(floats(0.3, 2.0)))(lambda ns, x: x.rsqrt())
@@ -1050,6 +1121,8 @@ op("log2", one(floats(0.1, 3)))(lambda ns, x: x.log2())
 op("log10", one(floats(0.1, 3)))(lambda ns, x: ns.log10(x))
 op("tan", one(floats(-1.2, 1.2)))(lambda ns, x: x.tan())
 op("erf", one())(lambda ns, x: x.erf())
+op("erf_tails", one(floats(-6, 6)))(lambda ns, x: ns.erf(x) * 3)
+op("erfc", one(floats(-6, 6)))(lambda ns, x: x.erfc())
 op("atan2", elementwise(away_from_zero(0.3), floats()))(lambda ns, a, b: ns.atan2(a, b))
 op("softplus", with_params(one(grid()), beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])))(
     lambda ns, x, beta, threshold: ns.softplus(x, beta=beta, threshold=threshold)

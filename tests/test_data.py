@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import http.server
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -144,7 +145,7 @@ def test_loader_rejects_non_positive_batch_size(bad):
         DataLoader(RangeDataset(3), batch_size=bad)
 
 
-@pytest.mark.parametrize("bad", [1.5, "2", True, None])
+@pytest.mark.parametrize("bad", [1.5, "2", True])  # None is PyTorch's unbatched loading
 def test_loader_rejects_non_int_batch_size(bad):
     with pytest.raises(TypeError, match="batch_size must be a positive int"):
         DataLoader(RangeDataset(3), batch_size=bad)
@@ -322,6 +323,59 @@ def test_worker_options_are_checked_as_pytorch_checks_them_and_load_in_process()
         dataset, 2, num_workers=4, prefetch_factor=2, persistent_workers=True, worker_init_fn=calls.append
     )
     assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]] and calls == []
+
+
+def test_loader_parameters_follow_pytorchs_order_and_defaults():
+    import inspect
+
+    torch_data = pytest.importorskip("torch.utils.data")
+    ours = list(inspect.signature(DataLoader).parameters.values())
+    theirs = list(inspect.signature(torch_data.DataLoader).parameters.values())
+    assert [(p.name, p.kind, p.default) for p in ours[: len(theirs)]] == [(p.name, p.kind, p.default) for p in theirs]
+    assert [p.name for p in ours[len(theirs) :]] == ["seed"]  # the one keyword of this library's own
+
+
+def test_sampler_batch_sampler_and_unbatched_loading_match_pytorch():
+    torch_data = pytest.importorskip("torch.utils.data")
+    import torch
+
+    x, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    ours_set, theirs_set = TensorDataset(x, y), torch_data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    cases = [
+        ((3, None, [5, 1, 2, 7, 9]), {}),
+        ((2, False, [5, 1, 2]), {"drop_last": True}),
+        ((1,), {"batch_sampler": [[1, 2], [9], [0, 3, 4]]}),
+        ((None,), {}),
+        ((None, False, [4, 0]), {}),
+        ((4, False, torch_data.SubsetRandomSampler([1, 3, 5], generator=torch.Generator().manual_seed(0))), {}),
+    ]
+    for args, options in cases:
+        ours, theirs = DataLoader(ours_set, *args, **options), torch_data.DataLoader(theirs_set, *args, **options)
+        assert len(ours) == len(theirs)
+        batches = [_structure(b) for b in ours]
+        if isinstance(args[-1], torch_data.Sampler):
+            args[-1].generator.manual_seed(0)  # the same permutation for the second loader
+        assert batches == [_structure(b) for b in theirs]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"shuffle": True, "sampler": [0, 1]},
+        {"batch_sampler": [[0]], "batch_size": 2},
+        {"batch_sampler": [[0]], "shuffle": True},
+        {"batch_sampler": [[0]], "sampler": [0]},
+        {"batch_sampler": [[0]], "drop_last": True},
+        {"batch_size": None, "drop_last": True},
+        {"multiprocessing_context": "spawn"},
+    ],
+)
+def test_mutually_exclusive_options_raise_pytorchs_errors(options):
+    torch_data = pytest.importorskip("torch.utils.data")
+    with pytest.raises(ValueError) as theirs:
+        torch_data.DataLoader(torch_data.TensorDataset(), **options)
+    with pytest.raises(ValueError, match=re.escape(str(theirs.value).split(",")[0])):
+        DataLoader(TensorDataset(np.arange(4)), **options)
 
 
 def test_collate_refuses_what_it_cannot_batch():

@@ -1,4 +1,5 @@
-"""Execute every notebook in notebooks/ top to bottom (with CI set, so they train on smaller slices).
+"""Execute every notebook in notebooks/ top to bottom (with CI set, so they train on smaller slices): each one
+asserts the facts it teaches beside them (gradients, accuracies, Jacobians), so a wrong result fails here.
 
 Needs the `notebooks` extra (pip install -e ".[notebooks]"); skipped with the reason when it is missing.
 """
@@ -19,7 +20,7 @@ FASHION_MNIST = [ROOT / "data" / "fashion-mnist", ROOT.parent / "shared" / "data
 PER_CELL_TIMEOUT = 300  # seconds
 BUDGET = 120  # seconds per notebook, with CI set
 # One BLAS thread unless told otherwise: the notebooks' matrices are small, and on a busy 2-core machine
-# BLAS threads spinning on each other made notebook 06 four times slower (70 s instead of 16 s).
+# BLAS threads spinning on each other made notebook 06 about four times slower.
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 pytestmark = pytest.mark.skipif(

@@ -139,9 +139,8 @@ def test_apple_price_example():
 def test_value_attributes():
     a, b = Scalar(2.0, label="a"), Scalar(-3.0)
     c = a * b
-    c.label = "c"
     assert (a.data, a.grad, a.label) == (2.0, 0.0, "a")
-    assert c.label == "c"
+    assert b.label == c.label == ""
     assert c._prev == {a, b} and c._op == "*"
     assert (a + b)._op == "+"
     assert a._prev == set() and a._op == ""

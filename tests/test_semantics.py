@@ -546,3 +546,58 @@ def test_any_in_place_update_of_any_view_equals_the_out_of_place_computation(cha
         assert ours[3] is None
     else:
         np.testing.assert_allclose(ours[3], y.grad._data, rtol=1e-12)
+
+
+def _forward_ad(L):
+    """The forward-mode module of `L`: torch's forward_ad, or autograd.forward (same names)."""
+    if L is autograd:
+        import autograd.forward as fw
+
+        return fw
+    import torch.autograd.forward_ad as fw
+
+    return fw
+
+
+@settings(deadline=None)
+@given(
+    chain=_view_chains(),
+    op=st.sampled_from(sorted(IN_PLACE)),
+    base_tangent=st.booleans(),
+    recorded=st.booleans(),
+    data=st.data(),
+)
+def test_tangents_of_a_base_and_all_its_views_follow_an_in_place_update_of_one_view(
+    chain, op, base_tangent, recorded, data
+):
+    """Forward mode: after `view.op_(y)`, the base's tangent has the update's tangent in the view's region, and a
+    sibling view (the whole base, made before the update) sees it too, as in PyTorch, whether or not a graph is
+    recorded; the tangents equal those of the base rebuilt out of place."""
+    shape, steps, view_shape = chain
+    assume(base_tangent or op != "scalar_mul_")  # else no tangent anywhere
+    x0, tx = data.draw(arrays(shape, elements=away_from_zero())), data.draw(arrays(shape))
+    y0, ty = data.draw(arrays(view_shape, elements=away_from_zero())), data.draw(arrays(view_shape))
+    in_place, out_of_place = IN_PLACE[op]
+
+    def program(L):
+        fw = _forward_ad(L)
+        with fw.dual_level():
+            x = fw.make_dual(L.tensor(x0, requires_grad=recorded), L.tensor(tx))
+            y = fw.make_dual(L.tensor(y0), L.tensor(ty))
+            base = x * 1.0 if base_tangent else L.tensor(x0)
+            sibling = base.unsqueeze(0)
+            view = _apply_steps(base, steps)
+            in_place(view, y)
+            return [fw.unpack_dual(t).tangent for t in (base, view, sibling)]
+
+    ours = same_as_torch(program)
+    with autograd.forward.dual_level():
+        x = autograd.forward.make_dual(autograd.tensor(x0), autograd.tensor(tx))
+        y = autograd.forward.make_dual(autograd.tensor(y0), autograd.tensor(ty))
+        flat = (x * 1.0 if base_tangent else autograd.tensor(x0)).reshape(-1)
+        where = _apply_steps(autograd.arange(x0.size).reshape(shape), steps)._data.reshape(-1)
+        updated = out_of_place(flat[where].reshape(view_shape), y)
+        rebuilt = autograd.ops.index_put(flat, (where,), updated.reshape(-1)).reshape(shape)
+        expected = autograd.forward.unpack_dual(rebuilt).tangent._data
+    np.testing.assert_allclose(ours[0], expected, rtol=1e-12)
+    np.testing.assert_allclose(ours[2], expected[None], rtol=1e-12)

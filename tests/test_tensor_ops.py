@@ -103,6 +103,102 @@ def test_dtypes_of_integer_and_float_inputs_match_pytorch(fn, dtype):
     _same(fn(autograd, x), fn(torch, t))
 
 
+def test_sign_matches_pytorch_at_zeros_nan_and_in_every_dtype_and_records_a_zero_gradient():
+    for values, dtype in (([-0.0, 0.0, -2.5, 3.0, np.nan, np.inf, -np.inf], np.float32), ([-3, 0, 4], np.int64),
+                          ([True, False], np.bool_)):  # fmt: skip
+        x, t = _pair(values, dtype)
+        _same(x.sign(), t.sign())
+    assert not np.signbit(autograd.tensor([-0.0]).sign()._data).any()  # -0.0 gives +0, as in PyTorch
+    x = autograd.tensor([-1.5, 0.0, 2.0], requires_grad=True)
+    y = autograd.sign(x)
+    assert y.requires_grad and type(y.grad_fn).__name__ == "Sign"
+    y.backward(autograd.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0, 0.0])
+
+
+SCATTER_INDEX = [[0, 1, 0], [1, 1, 1], [0, 0, 1]]
+SCATTER_CASES = {  # ties and zeros, where the gradient follows PyTorch's conventions
+    "ties": ([[2.0, 5.0, 1.0], [3.0, 5.0, 0.5]], [[2.0, 5.0, 1.0], [3.0, 5.0, 1.0], [2.0, 2.0, 0.5]]),
+    "zeros": ([[0.0, 3.0, 1.0], [2.0, 0.0, 4.0]], [[0.0, 2.0, 0.0], [4.0, 5.0, 0.0], [1.5, 0.0, 3.0]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCATTER_CASES))
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_pytorch_at_ties_and_zeros(case, reduce, include_self):
+    """Values, gradients of x and src (ties share evenly, zero factors get exact products) and, for prod with at
+    most one zero src factor per position, the second derivatives."""
+    x_values, src_values = SCATTER_CASES[case]
+
+    def program(L):
+        x, src = (L.tensor(v, dtype=L.float64, requires_grad=True) for v in (x_values, src_values))
+        out = x.scatter_reduce(0, L.tensor(SCATTER_INDEX), src, reduce, include_self=include_self)
+        weights = L.tensor(np.arange(1.0, 7.0).reshape(2, 3))
+        gx, gsrc = (g.detach().numpy() for g in L.autograd.grad((out * weights).sum(), (x, src)))
+        return out.detach().numpy(), gx, gsrc
+
+    for ours, theirs in zip(program(autograd), program(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_scatter_reduce_prod_second_derivatives_at_single_zeros_match_pytorch():
+    def program(L):
+        x = L.tensor([[1.0, 0.0, 2.0], [3.0, 4.0, 0.5]], dtype=L.float64, requires_grad=True)
+        src = L.tensor([[0.0, 2.0, 3.0], [1.5, 2.5, 0.0]], dtype=L.float64, requires_grad=True)
+        out = x.scatter_reduce(1, L.tensor([[0, 0, 1], [2, 1, 2]]), src, "prod")
+        gx, gsrc = L.autograd.grad(out.sum(), (x, src), create_graph=True)
+        return [g.detach().numpy() for g in L.autograd.grad((gx * gx).sum() + (gsrc * gsrc).sum(), (x, src))]
+
+    for ours, theirs in zip(program(autograd), program(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_scatter_reduce_prod_refuses_second_order_with_two_zeros_at_one_position():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    src = autograd.tensor([0.0, 0.0, 3.0], requires_grad=True)
+    out = x.scatter_reduce(0, autograd.tensor([0, 0, 1]), src, "prod")
+    (g,) = autograd.grad(out.sum(), src, retain_graph=True)  # first order is exact: the product of the other factors
+    np.testing.assert_array_equal(g._data, [0.0, 0.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"Double backward is unsupported for src when >1 zeros"):
+        autograd.grad(out.sum(), src, create_graph=True)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.float32, np.bool_])
+def test_scatter_reduce_dtypes_and_integer_means_match_pytorch(reduce, dtype):
+    x, t = _pair([[-1, 2, 3], [4, -5, 6]], dtype)
+    src, tsrc = _pair([[-4, 0, 7], [2, 3, -3], [5, 1, 1]], dtype)
+    index, tindex = _pair(SCATTER_INDEX)
+    if dtype == np.bool_ and reduce == "mean":
+        _raises_like_pytorch(
+            lambda m, a: a.scatter_reduce(0, m.tensor(SCATTER_INDEX), m.ones(3, 3, dtype=m.bool), "mean"), x, t, "bool"
+        )
+        return
+    for include_self in (True, False):
+        _same(x.scatter_reduce(0, index, src, reduce, include_self=include_self),
+              t.scatter_reduce(0, tindex, tsrc, reduce, include_self=include_self))  # fmt: skip
+
+
+def test_scatter_reduce_on_zero_dim_operands_and_scatter_with_reduce_match_pytorch():
+    for shapes_ in (((), (), ()), ((1,), (), ()), ((), (2,), (2,))):
+        x, t = _pair(np.full(shapes_[0], 1.5))
+        src, tsrc = _pair(np.full(shapes_[2], 2.0))
+        index, tindex = _pair(np.zeros(shapes_[1], dtype=np.int64))
+        _same(x.scatter_reduce(-1, index, src, "sum"), t.scatter_reduce(-1, tindex, tsrc, "sum"))
+    x, t = _pair([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    src, tsrc = _pair([[2.0, 3.0, 4.0], [0.5, 1.5, 2.5], [9.0, 8.0, 7.0]])
+    index, tindex = _pair(SCATTER_INDEX)
+    with pytest.warns(UserWarning):  # PyTorch's reduce= is deprecated in favour of scatter_reduce
+        for reduce in ("add", "multiply"):
+            _same(x.scatter(0, index, src, reduce=reduce), t.scatter(0, tindex, tsrc, reduce=reduce))
+    for reduce in ("add", "multiply"):
+        _same(autograd.scatter(x, 0, index, value=2.0, reduce=reduce), torch.scatter(t, 0, tindex, 2.0, reduce=reduce))
+        _same(
+            x.clone().scatter_(1, index[:2], 3.0, reduce=reduce), t.clone().scatter_(1, tindex[:2], 3.0, reduce=reduce)
+        )
+
+
 def test_the_modulo_operator_is_remainder():
     x, t = _pair([-3.5, 2.0, 5.25], np.float64)
     _same(x % 2, t % 2)
@@ -193,6 +289,13 @@ def _raises_like_pytorch(fn, ours, theirs, match):
         (lambda m, x: x.topk(4), "out of range"),
         (lambda m, x: x.scatter(0, m.zeros(2, 3).long(), m.zeros(1, 3)), "no larger"),
         (lambda m, x: x.scatter(0, m.zeros(2, 3).long(), m.zeros(2, 3).double()), "dtype"),
+        (lambda m, x: x.scatter_reduce(0, m.zeros(2, 3).long(), x, "max_"), "sum, prod, mean, amax or amin, got max_"),
+        (lambda m, x: x.scatter_reduce(0, m.zeros(2, 3).long(), 1.0, "sum"), "must be Tensor"),
+        (lambda m, x: x.scatter_reduce(0, m.zeros(2, 3).long(), x.double(), "sum"), "dtype"),
+        (lambda m, x: x.scatter_reduce(0, m.full((2, 3), 2).long(), x, "amax"), "out of bounds"),
+        (lambda m, x: x.scatter_reduce(2, m.zeros(2, 3).long(), x, "amax"), "Dimension out of range"),
+        (lambda m, x: x.scatter_reduce(0, m.zeros(2, 3).long(), x[:1], "mean"), "no larger"),
+        (lambda m, x: x.scatter(0, m.zeros(2, 3).long(), x, reduce="sum"), "either add or multiply"),
         (lambda m, x: m.fmod(m.tensor([3]), 0), "ZeroDivisionError"),
         (lambda m, x: m.remainder(m.tensor([3]), m.tensor([0])), "ZeroDivisionError"),
         (lambda m, x: m.addmm(m.zeros(3, 3), x, x.T), "addmm|size"),
@@ -236,6 +339,9 @@ INPLACE = {
     "floor_": lambda L, x: x.floor_(),
     "ceil_": lambda L, x: x.ceil_(),
     "round_": lambda L, x: x.round_(),
+    "sign_": lambda L, x: x.sign_(),
+    "erf_": lambda L, x: x.erf_(),
+    "erfc_": lambda L, x: x.erfc_(),
     "trunc_": lambda L, x: x.trunc_(),
     "reciprocal_": lambda L, x: x.reciprocal_(),
     "rsqrt_": lambda L, x: x.rsqrt_(),
@@ -250,6 +356,12 @@ INPLACE = {
     "scatter_": lambda L, x: x.scatter_(1, L.tensor([[2, 0], [1, 2]]), L.ones(2, 2, dtype=L.float64) * 7),
     "scatter_value": lambda L, x: x.scatter_(0, L.tensor([[1, 0, 1]]), value=4.0),
     "scatter_add_": lambda L, x: x.scatter_add_(1, L.tensor([[2, 2], [0, 2]]), L.ones(2, 2, dtype=L.float64)),
+    "scatter_reduce_": lambda L, x: x.scatter_reduce_(
+        1, L.tensor([[2, 2], [0, 2]]), L.tensor([[0.2, 2.5], [3.0, 0.1]], dtype=L.float64), "amax"
+    ),
+    "scatter_reduce_mean": lambda L, x: x.scatter_reduce_(
+        0, L.tensor([[1, 1, 0]]), L.tensor([[1.0, 2.0, 3.0]], dtype=L.float64), "mean", include_self=False
+    ),
     "lerp_": lambda L, x: x.lerp_(L.ones(2, 3, dtype=L.float64), 0.25),
     "fmod_": lambda L, x: x.fmod_(0.7),
     "remainder_": lambda L, x: x.remainder_(0.7),
@@ -263,7 +375,7 @@ def test_in_place_variants_match_pytorch_in_values_gradients_and_leaf_errors(nam
     """On a non-leaf: the values, the gradient reaching the leaf through the recorded op, the result being the
     tensor itself with a moved version; on a leaf that requires grad: RuntimeError, nothing changed."""
     update = INPLACE[name]
-    values = SIGNED_X if name in ("abs_", "relu_") else INPLACE_X
+    values = SIGNED_X if name in ("abs_", "relu_", "sign_") else INPLACE_X
 
     def program(L):
         leaf = L.tensor(values, dtype=L.float64, requires_grad=True)
@@ -303,7 +415,7 @@ def test_an_in_place_result_that_does_not_fit_the_dtype_raises_and_changes_nothi
         assert i.abs_().tolist() == [1, 4]
 
 
-@pytest.mark.parametrize("name", ["exp_", "clamp_tensor", "pow_tensor", "scatter_", "lerp_"])
+@pytest.mark.parametrize("name", ["exp_", "clamp_tensor", "pow_tensor", "scatter_", "lerp_", "scatter_reduce_mean"])
 def test_in_place_variants_carry_forward_mode_tangents_as_pytorch(name):
     from torch.func import jvp as torch_jvp
 

@@ -94,6 +94,83 @@ def test_train_draws_a_progress_bar_on_a_terminal():
     assert text.endswith("\n") and text.splitlines()[-1].split("\r")[-1].startswith("epoch 1/1  loss")
 
 
+# ---- curves, as d2l's Animator draws them (matplotlib's Agg backend: no window, no notebook) -------------------
+@pytest.fixture
+def pyplot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    pyplot.close("all")
+    yield pyplot
+    pyplot.close("all")
+
+
+def test_animator_takes_d2ls_arguments_and_its_lines_carry_the_points(pyplot):
+    animator = autograd.Animator(xlabel="epoch", ylabel="value", legend=["a", "b"], xlim=[1, 3], ylim=[1, 10],
+                                 yscale="log", fmts=("-", "r:"), nrows=2, ncols=2, figsize=(4, 3))  # fmt: skip
+    for x in (1, 2, 3):
+        animator.add(x, (x * 2.0, None if x == 2 else x + 0.5))
+    ax = animator.axes[0]
+    assert len(animator.axes) == 4 and tuple(animator.fig.get_size_inches()) == (4, 3)
+    (first, second) = ax.get_lines()
+    assert list(first.get_xdata()) == [1, 2, 3] and list(first.get_ydata()) == [2.0, 4.0, 6.0]
+    assert list(second.get_xdata()) == [1, 3] and list(second.get_ydata()) == [1.5, 3.5]  # None skips a point
+    assert second.get_color() == "r" and second.get_linestyle() == ":"
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()) == ("epoch", "value", "log")
+    assert tuple(ax.get_xlim()) == (1, 3) and tuple(ax.get_ylim()) == (1, 10)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_train_plots_the_history_epoch_by_epoch_when_asked(pyplot):
+    autograd.manual_seed(0)
+    net = nn.MLP(2, [8], 3)
+    out = io.StringIO()
+    history = train(net, spiral_loader(), spiral_loader(seed=1), nn.CrossEntropyLoss(), 3,
+                    optim.Adam(net.parameters(), lr=0.01), file=out, plot=True)  # fmt: skip
+    lines = pyplot.gcf().axes[0].get_lines()
+    for line, values in zip(lines, (history.train_loss, history.train_acc, history.test_acc), strict=True):
+        assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == values
+    assert len(out.getvalue().splitlines()) == 3  # not in a notebook: the lines are printed as well
+
+
+def test_train_draws_nothing_on_a_terminal_or_when_quiet(pyplot):
+    net = nn.MLP(2, [4], 3)
+    train(net, spiral_loader(), None, nn.CrossEntropyLoss(), 1, optim.SGD(net.parameters(), lr=0.1), file=Terminal())
+    out = io.StringIO()
+    train(net, spiral_loader(), None, nn.CrossEntropyLoss(), 1, optim.SGD(net.parameters(), lr=0.1), file=out,
+          quiet=True, plot=True)  # fmt: skip
+    assert pyplot.get_fignums() == [] and out.getvalue() == ""
+
+
+def test_in_a_notebook_train_redraws_the_figure_each_epoch_and_prints_the_last_line(pyplot, monkeypatch):
+    display = pytest.importorskip("IPython.display")
+    shown = []
+    for module in ("autograd.animator", "autograd.training"):
+        monkeypatch.setattr(f"{module}.in_notebook", lambda: True)
+    monkeypatch.setattr(display, "display", lambda fig: shown.append(fig))
+    monkeypatch.setattr(display, "clear_output", lambda wait=False: shown.append(("clear", wait)))
+    net = nn.MLP(2, [4], 3)
+    out = io.StringIO()
+    train(net, spiral_loader(), None, nn.CrossEntropyLoss(), 2, optim.SGD(net.parameters(), lr=0.1), file=out)
+    figure = pyplot.gcf()
+    assert shown == [figure, ("clear", True)] * 2
+    assert len(figure.axes[0].get_lines()) == 2  # train loss and train accuracy
+    assert out.getvalue().splitlines() == [out.getvalue().splitlines()[-1]] and "epoch 2/2" in out.getvalue()
+
+
+def test_without_matplotlib_animator_says_what_to_install_and_train_prints_lines(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        autograd.Animator()
+    monkeypatch.setattr("autograd.training.in_notebook", lambda: True)
+    out = io.StringIO()
+    net = nn.MLP(2, [4], 3)
+    train(net, spiral_loader(), None, nn.CrossEntropyLoss(), 2, optim.SGD(net.parameters(), lr=0.1), file=out)
+    assert len(out.getvalue().splitlines()) == 2
+
+
 def test_train_accepts_a_d2l_style_updater_function():
     autograd.manual_seed(0)
     net = nn.Linear(2, 3)

@@ -1,5 +1,7 @@
 """Every differentiable operation, as free functions (`autograd.exp(x)`) and as `Tensor` methods."""
 
+from types import ModuleType as _ModuleType
+
 import numpy as np
 
 from .activation import log_softmax, softmax
@@ -23,7 +25,6 @@ from .arithmetic import (
     ne,
     neg,
     pow,
-    sign,
     square,
     sub,
 )
@@ -56,6 +57,7 @@ from .pointwise import (
     atan2,
     ceil,
     erf,
+    erfc,
     expm1,
     fix,
     floor,
@@ -72,6 +74,7 @@ from .pointwise import (
     remainder,
     round,
     rsqrt,
+    sign,
     softplus,
     tan,
     trunc,
@@ -105,6 +108,7 @@ from .rearrange import (
     vstack,
 )
 from .reduce import all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, norm, std, sum, var
+from .scatter_reduce import scatter_reduce
 from .shape import (
     broadcast_to,
     cat,
@@ -182,4 +186,9 @@ UFUNCS = {
     np.isfinite: isfinite,
 }
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("np", "UFUNCS")]
+# the operations, not the modules they live in (`autograd.linalg` is torch.linalg's namespace, not ops/linalg.py)
+__all__ = [
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and name not in ("np", "UFUNCS") and not isinstance(value, _ModuleType)
+]

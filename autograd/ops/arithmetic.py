@@ -241,12 +241,6 @@ def logical_not(a: Tensor) -> Tensor:
     return Tensor(np.logical_not(data_of(a)))
 
 
-def sign(a: Tensor) -> Tensor:
-    """Elementwise sign (no gradient: it is zero almost everywhere); a bool tensor is its own sign, as in PyTorch."""
-    data = np.asarray(data_of(a))
-    return Tensor(data.copy() if data.dtype == bool else np.sign(data))
-
-
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when both have the same shape and elements."""
     return bool(np.array_equal(data_of(a), data_of(b)))

@@ -1,4 +1,5 @@
-"""Indexing along a dim: gather, scatter, scatter_add, index_select, select, masked_fill, masked_select, nonzero.
+"""Indexing along a dim: gather, scatter, scatter_add, index_select, select, masked_fill, masked_select, nonzero
+(scatter_reduce is in ops/scatter_reduce.py).
 
 Each is written with the indexing primitives of ops/shape.py (`GetItem`, its adjoint `AddAt`, and `IndexPut`), so
 its gradient, tangent and higher derivatives are theirs: gather is an advanced index whose backward adds the
@@ -78,14 +79,26 @@ def _source(src: Any, x: Tensor, index: np.ndarray, op: str) -> Any:
     raise TypeError(f"{op}(): argument 'src' must be Tensor or a number, not {type(src).__name__}")
 
 
-def scatter(x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+def scatter(
+    x: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
+) -> Tensor:
     """A copy of x with src[p] (or `value`) written at p with dim `dim` replaced by index[p], for every position p of
-    `index`; the gradient reaches x where nothing was written and src at the positions it was read from."""
+    `index`; the gradient reaches x where nothing was written and src at the positions it was read from. With
+    `reduce` ('add' or 'multiply') src is added or multiplied in instead, as scatter_reduce's 'sum' and 'prod' (and
+    differentiable as they are, where PyTorch's backward refuses)."""
     axis = normalize_dim(dim, x.ndim, "scatter")
     positions = _index_array(index, "scatter")
     if (src is None) == (value is None):
         raise TypeError("scatter(): expected exactly one of 'src' and 'value'")
     src = value if src is None else src
+    if reduce is not None:
+        from .scatter_reduce import scatter_reduce
+
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
+        if not isinstance(src, Tensor):
+            src = Tensor(np.full(positions.shape, _source(src, x, positions, "scatter")))
+        return scatter_reduce(x, dim, positions, src, "sum" if reduce == "add" else "prod")
     _check_along(x, axis, positions, "scatter", src if isinstance(src, Tensor) else None)
     return IndexPut.apply(x, _source(src, x, positions, "scatter"), index=_along(positions, axis))
 

@@ -19,8 +19,8 @@ REDUCTIONS = ("none", "mean", "sum")
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
-    """z.max(axis=1, keepdims=True) of a 2-d array. numpy reduces short rows slowly (a 256 x 10 batch of logits takes
-    14 us, 5 ns an element), so a tall array with few columns is transposed into contiguous columns first (2 us)."""
+    """z.max(axis=1, keepdims=True) of a 2-d array. numpy reduces short rows slowly, so a tall array with few
+    columns is transposed into contiguous columns first (about 7x faster on a 256 x 10 batch of logits)."""
     if z.shape[1] > 32 or len(z) < 32:
         return np.maximum.reduce(z, axis=1, keepdims=True)
     return np.maximum.reduce(z.T.copy(), axis=0)[:, None]

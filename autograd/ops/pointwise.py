@@ -1,5 +1,5 @@
-"""More elementwise functions: log1p expm1 log2 log10 tan erf, floor ceil round trunc, reciprocal rsqrt, atan2 fmod
-remainder, softplus, nan_to_num, and the tests isnan isinf isfinite (no gradient).
+"""More elementwise functions: log1p expm1 log2 log10 tan erf erfc (ops/special.py), floor ceil round trunc sign,
+reciprocal rsqrt, atan2 fmod remainder, softplus, nan_to_num, and the tests isnan isinf isfinite (no gradient).
 
 Integer and bool inputs of the floating functions compute in the default float dtype, as PyTorch's do.
 """
@@ -14,10 +14,9 @@ import numpy as np
 from ..function import CONSTANT, OUTPUT, Function, add_tangents
 from ..promotion import binary_operands, division_operands, float_operand
 from ..tensor import Tensor, data_of
+from . import special
 from .arithmetic import _check, div
 from .elementwise import Sigmoid, Where, masked, softplus_values
-
-_erf = np.frompyfunc(math.erf, 1, 1)  # numpy has no erf: math.erf element by element, to full precision
 
 
 class Unary(Function):
@@ -50,11 +49,13 @@ Expm1 = _unary("Expm1", np.expm1, lambda x, out: out + 1)
 Log2 = _unary("Log2", np.log2, lambda x, out: 1 / (x * math.log(2)))
 Log10 = _unary("Log10", np.log10, lambda x, out: 1 / (x * math.log(10)))
 Tan = _unary("Tan", np.tan, lambda x, out: 1 + out * out)
-Erf = _unary("Erf", _erf, lambda x, out: (2 / math.sqrt(math.pi)) * np.exp(-(x * x)))
+Erf = _unary("Erf", special.erf, lambda x, out: (2 / math.sqrt(math.pi)) * np.exp(-(x * x)))
+Erfc = _unary("Erfc", special.erfc, lambda x, out: (-2 / math.sqrt(math.pi)) * np.exp(-(x * x)))
 
 
 class Rounding(Function):
-    """floor, ceil, trunc or round: piecewise constant, so the gradient is 0 (exactly, even for an infinite one)."""
+    """floor, ceil, trunc, round or sign: piecewise constant, so the gradient is 0 (exactly, even for an infinite
+    one)."""
 
     def forward(self, x, fn):
         return fn(x)
@@ -91,6 +92,25 @@ def trunc(x: Tensor) -> Tensor:
 fix = trunc
 
 
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 as x is negative, zero or positive, in x's dtype; nan and -0.0 give 0, as in PyTorch. Its gradient
+    is zero, recorded: the sign of a tensor that requires grad requires grad. A bool tensor is its own sign."""
+    data = x._data
+    if data.dtype == bool:
+        return Tensor(data.copy())
+    if data.dtype.kind != "f":
+        return Tensor(_sign(data))
+    return Sign.apply(x, fn=_sign)
+
+
+class Sign(Rounding):
+    """sign: a node of its own name (SignBackward), with Rounding's zero gradient."""
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    return np.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
 def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
     """x rounded to `decimals` decimal places, halves to even (0.5 -> 0, 1.5 -> 2), as PyTorch does."""
     if decimals:
@@ -123,6 +143,11 @@ def tan(x: Tensor) -> Tensor:
 def erf(x: Tensor) -> Tensor:
     """The error function 2/sqrt(pi) * integral of exp(-t^2) from 0 to x."""
     return Erf.apply(x)
+
+
+def erfc(x: Tensor) -> Tensor:
+    """1 - erf(x), accurate where erf(x) is close to 1 (down to erfc's underflow near x = 27)."""
+    return Erfc.apply(x)
 
 
 def reciprocal(x: Tensor) -> Tensor:

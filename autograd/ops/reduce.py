@@ -229,18 +229,23 @@ class VectorNorm(Function):
         return np.asarray((slope * t).sum(axis=self.axes, keepdims=self.keepdims))
 
 
-class NuclearNorm(Function):
-    """The sum of the singular values of the matrices spanning the two dims `axes`; its gradient is U Vᵀ (of the
-    reduced SVD), kept as a constant: first derivatives only."""
+class SingularValueNorm(Function):
+    """The sum ('sum': the nuclear norm), the largest ('max': the spectral norm) or the smallest ('min') singular value
+    of the matrices spanning the two dims `axes`. Its gradient is U Vᵀ of the reduced SVD for the sum, and u vᵀ of the
+    chosen singular pair otherwise, kept as a constant: first derivatives only."""
 
     saves = (CONSTANT,)
 
-    def forward(self, x, axes, keepdims):
+    def forward(self, x, axes, keepdims, which="sum"):
         self.shape, self.kept = x.shape, _kept_shape(x.shape, axes)
         self.axes, self.keepdims = axes, keepdims
         u, s, vh = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
-        self.saved = (np.moveaxis(u @ vh, (-2, -1), axes),)
-        out = s.sum(axis=-1)
+        if which == "sum":
+            direction, out = u @ vh, s.sum(axis=-1)
+        else:  # numpy sorts the singular values in descending order
+            k = slice(0, 1) if which == "max" else slice(s.shape[-1] - 1, None)
+            direction, out = u[..., :, k] @ vh[..., k, :], s[..., k][..., 0]
+        self.saved = (np.moveaxis(direction, (-2, -1), axes),)
         return np.asarray(out.reshape(self.kept) if keepdims else out)
 
     def backward(self, g):
@@ -440,7 +445,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
             )
         axes = reduce_axes(x, dim, None, "norm")
         if p == "nuc":
-            return NuclearNorm.apply(x, axes=axes, keepdims=keepdim)
+            return SingularValueNorm.apply(x, axes=axes, keepdims=keepdim)
         return Norm2.apply(x, axes=axes, keepdims=keepdim)
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', not {type(p).__name__}")

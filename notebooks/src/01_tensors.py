@@ -20,6 +20,7 @@ import autograd as ag
 
 # %%
 x = ag.arange(12)
+assert x.shape == (12,) and x.numel() == 12
 x, x.shape, x.numel()
 
 # %% [markdown]
@@ -39,6 +40,7 @@ print(ag.zeros((2, 3, 4)).shape)
 print(ag.ones((2, 3)))
 print(ag.randn(3, 4))  # each element drawn from the standard normal distribution
 print(ag.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]]))
+assert ag.tensor([1.5, 2.0]).dtype == ag.float32 and ag.tensor([1, 2]).dtype == ag.int64
 ag.tensor([1.5, 2.0]).dtype, ag.tensor([1, 2]).dtype
 
 # %% [markdown]
@@ -64,6 +66,7 @@ ag.exp(x)
 X = ag.arange(12, dtype=ag.float32).reshape(3, 4)
 Y = ag.tensor([[2.0, 1, 4, 3], [1, 2, 3, 4], [4, 3, 2, 1]])
 print(ag.cat((X, Y), dim=0).shape, ag.cat((X, Y), dim=1).shape)
+assert ag.cat((X, Y), dim=0).shape == (6, 4) and ag.cat((X, Y), dim=1).shape == (3, 8)
 ag.cat((X, Y), dim=0)
 
 # %% [markdown]
@@ -75,6 +78,7 @@ ag.cat((X, Y), dim=0)
 X == Y
 
 # %%
+assert (X < Y).sum().item() == 2
 X < Y, (X < Y).sum()
 
 # %% [markdown]
@@ -86,6 +90,7 @@ X < Y, (X < Y).sum()
 # %%
 a = ag.arange(3).reshape(3, 1)
 b = ag.arange(2).reshape(1, 2)
+assert (a + b).tolist() == [[0, 1], [1, 2], [2, 3]]
 a, b, a + b
 
 # %% [markdown]
@@ -127,6 +132,8 @@ try:
     ag.ones((3, 2)) + ag.ones((3,))
 except Exception as error:
     print(type(error).__name__, error)
+else:
+    raise AssertionError("shapes (3, 2) and (3,) do not broadcast")
 
 # %% [markdown]
 # ## Indexing and slicing 索引和切片
@@ -150,9 +157,11 @@ X
 before = id(Y)
 Y = Y + X
 print("Y = Y + X keeps the same object:", id(Y) == before)
+assert id(Y) != before
 before = id(Y)
 Y += X
 print("Y += X keeps the same object:   ", id(Y) == before)
+assert id(Y) == before
 
 # %% [markdown]
 # ## Conversion to numpy and Python numbers 转换为其他Python对象
@@ -165,12 +174,14 @@ B = ag.tensor(A)
 print(type(A), type(B))
 A[0, 0] = 100
 print("after A[0, 0] = 100: X[0, 0] =", X[0, 0].item(), " B[0, 0] =", B[0, 0].item())
+assert X[0, 0].item() == 100 and B[0, 0].item() == 12  # A shares X's memory; B is a copy
 
 # %% [markdown]
 # A one-element tensor converts to a Python number with `item()`, `float()` or `int()`.
 
 # %%
 a = ag.tensor([3.5])
+assert a.item() == float(a) == 3.5 and int(a) == 3
 a, a.item(), float(a), int(a)
 
 # %% [markdown]
@@ -182,6 +193,7 @@ a, a.item(), float(a), int(a)
 # %%
 A = ag.arange(6, dtype=ag.float32).reshape(2, 3)
 print(A.sum(), A.sum(dim=0), A.sum(dim=1))
+assert A.sum().item() == 15 and A.sum(dim=0).tolist() == [3, 5, 7]
 row_sums = A.sum(dim=1, keepdim=True)
 row_sums, A / row_sums
 
@@ -193,6 +205,7 @@ row_sums, A / row_sums
 # %%
 x = ag.arange(4, dtype=ag.float32)
 y = ag.ones(4, dtype=ag.float32)
+assert ag.dot(x, y).item() == (x * y).sum().item() == 6
 x, y, ag.dot(x, y), (x * y).sum()
 
 # %% [markdown]
@@ -202,6 +215,7 @@ x, y, ag.dot(x, y), (x * y).sum()
 # %%
 A = ag.arange(20, dtype=ag.float32).reshape(5, 4)
 B = ag.ones((4, 3))
+assert ag.mv(A, x).tolist() == [14, 38, 62, 86, 110] and (A @ B).shape == (5, 3)
 ag.mv(A, x), ag.mm(A, B), (A @ B).shape
 
 # %% [markdown]
@@ -214,12 +228,14 @@ ag.mv(A, x), ag.mm(A, B), (A @ B).shape
 u = ag.tensor([3.0, -4.0])
 print("L2:", ag.norm(u), " by hand:", (u**2).sum().sqrt())
 print("L1:", ag.norm(u, p=1), " by hand:", ag.abs(u).sum())
+assert ag.norm(u).item() == 5 and ag.norm(u, p=1).item() == 7
 
 # %% [markdown]
 # The Frobenius norm of a matrix is the L2 norm of all its elements: for a 4×9 matrix of ones,
 # $\sqrt{36} = 6$.
 
 # %%
+assert ag.norm(ag.ones((4, 9))).item() == 6
 ag.norm(ag.ones((4, 9)))
 
 # %% [markdown]

@@ -10,6 +10,7 @@
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 
 import autograd as ag
 import viz
@@ -37,6 +38,7 @@ y
 
 # %%
 y.backward()
+assert (x.grad == 4 * x).all()
 x.grad, x.grad == 4 * x
 
 # %% [markdown]
@@ -82,6 +84,8 @@ print(f"forward:  price = {price.item():.0f}")
 print(f"backward: d price / d apple_price = {apple_price.grad.item():.1f}")
 print(f"          d price / d apple = {apple.grad.item():.1f}, d price / d apple_num = {apple_num.grad.item():.0f}, "
       f"d price / d tax = {tax.grad.item():.0f}")
+assert np.allclose([price.item(), apple_price.grad.item(), apple.grad.item(), apple_num.grad.item(), tax.grad.item()],
+                   [220, 1.1, 2.2, 110, 200])
 viz.draw(price, flow=True)
 
 # %% [markdown]
@@ -107,6 +111,8 @@ price.backward(retain_graph=True)
 
 print(f"price = {price.item():.0f}; d price / d apple = {apple.grad.item():.1f}, "
       f"d price / d orange = {orange.grad.item():.1f}, d price / d tax = {tax.grad.item():.0f}")
+assert np.allclose([price.item(), apple.grad.item(), orange.grad.item(), total.grad.item(), tax.grad.item()],
+                   [715, 2.2, 3.3, 1.1, 650])  # the addition passes total's gradient 1.1 on unchanged
 viz.draw(price, flow=True)
 
 # %% [markdown]
@@ -124,6 +130,7 @@ t.retain_grad()
 z = named(t**2, "z")
 z.backward(retain_graph=True)
 print("dz/dt =", t.grad.item(), "  dz/dx =", x.grad.item(), "  dz/dy =", y.grad.item(), "  2(x + y) =", 2 * (1 + 2))
+assert t.grad.item() == x.grad.item() == y.grad.item() == 6
 viz.draw(z, flow=True)
 
 # %% [markdown]
@@ -138,6 +145,7 @@ x = ag.arange(4.0, requires_grad=True)
 print("after one backward:", x.grad)
 (2 * ag.dot(x, x)).backward()
 print("after two:         ", x.grad)
+assert (x.grad == 8 * x).all()
 
 # %% [markdown]
 # That is what we want when one parameter is used in several places, or when a big batch is processed in
@@ -146,6 +154,7 @@ print("after two:         ", x.grad)
 # %%
 x.grad.zero_()
 x.sum().backward()  # the gradient of a sum is all ones
+assert (x.grad == 1).all()
 x.grad
 
 # %% [markdown]
@@ -158,6 +167,7 @@ x.grad
 x.grad.zero_()
 y = x * x
 y.sum().backward()  # the same as y.backward(gradient=ag.ones_like(y))
+assert (x.grad == 2 * x).all()
 x.grad
 
 # %% [markdown]
@@ -173,6 +183,7 @@ y = x * x
 u = y.detach()
 z = u * x
 z.sum().backward()
+assert (x.grad == u).all()
 x.grad, x.grad == u
 
 # %% [markdown]
@@ -183,8 +194,10 @@ x.grad, x.grad == u
 with ag.no_grad():
     w = x * 2
 print("inside no_grad: requires_grad =", w.requires_grad, ", grad_fn =", w.grad_fn)
+assert not w.requires_grad and w.grad_fn is None
 w = x * 2
 print("outside:        requires_grad =", w.requires_grad, ", grad_fn =", w.grad_fn)
+assert w.requires_grad and w.grad_fn is not None
 
 # %% [markdown]
 # ## Python control flow 控制流的梯度计算
@@ -208,6 +221,7 @@ ag.manual_seed(0)
 a = ag.randn((), requires_grad=True)
 d = f(a)
 d.backward()
+assert np.isclose(a.grad.item(), (d / a).item())
 a.grad, d / a
 
 # %% [markdown]
@@ -222,6 +236,7 @@ x = ag.tensor(3.0, requires_grad=True)
 y = x**3
 (dy,) = ag.grad(y, x, create_graph=True)
 (d2y,) = ag.grad(dy, x)
+assert (dy.item(), d2y.item()) == (27, 18)
 dy, d2y
 
 # %% [markdown]
@@ -235,6 +250,8 @@ y = ag.tanh(x)
 (d2y,) = ag.grad(dy, x, grad_outputs=ag.ones_like(dy))
 
 xs = x.detach().numpy()
+assert np.allclose(dy.detach().numpy(), 1 - np.tanh(xs) ** 2, atol=1e-5)
+assert np.allclose(d2y.numpy(), -2 * np.tanh(xs) * (1 - np.tanh(xs) ** 2), atol=1e-5)
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.plot(xs, y.detach().numpy(), label="tanh(x)")
 ax.plot(xs, dy.detach().numpy(), lw=4, alpha=0.5, label="first derivative (autograd)")

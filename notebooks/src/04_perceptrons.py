@@ -38,6 +38,7 @@ for name, (w, b) in GATES.items():
     expected = ag.tensor(logic_gate(name)[1])
     out = perceptron(X, w, b)
     print(f"{name.upper():>4}: inputs {X.long().tolist()} -> {out.tolist()}  correct: {bool((out == expected).all())}")
+    assert (out == expected).all()
 
 # %% [markdown]
 # Geometrically, a perceptron splits the plane with the straight line $w_1 x_1 + w_2 x_2 + b = 0$:
@@ -86,6 +87,7 @@ for name in ["and", "nand", "or", "xor"]:
     correct = ((x @ W.T + B > 0) == y[:, None]).sum(axis=0)  # points right, for each line
     best = correct.argmax()
     print(f"{name.upper():>4}: best line gets {correct[best]} of 4 points right")
+    assert correct[best] == (3 if name == "xor" else 4)
     if name == "xor":
         xor_line = W[best], B[best]
 
@@ -113,6 +115,7 @@ def xor(x):
 
 x, y = logic_gate("xor")
 print("inputs", x.astype(int).tolist(), "-> XOR", xor(ag.tensor(x)).tolist(), " expected", y.tolist())
+assert xor(ag.tensor(x)).tolist() == y.tolist()
 
 # %% [markdown]
 # In the input plane the two lines of the first layer cut out a band; the second layer keeps the part of
@@ -167,6 +170,7 @@ with ag.no_grad():
     scores = net(inputs).reshape(-1)
 print("scores:", scores, "-> classes", (scores > 0).long().tolist(), " expected", y_xor.tolist())
 print(f"loss: {losses[0]:.3f} at the start, {losses[-1]:.4f} after {len(losses)} steps")
+assert (scores > 0).long().tolist() == y_xor.tolist() and losses[-1] < 0.01  # XOR solved
 
 # %% [markdown]
 # The learned decision boundary (决策边界): the shaded region is where the network answers 1. The dashed
@@ -216,6 +220,7 @@ for seed in range(10):
 x = ag.linspace(-4, 4, 400, requires_grad=True)
 step = (x > 0).float()
 print("step(x).requires_grad =", step.requires_grad)
+assert not step.requires_grad
 
 # %% [markdown]
 # The others, each with its derivative computed by autograd (`backward` with a gradient of ones gives

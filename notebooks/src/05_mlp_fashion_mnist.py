@@ -104,6 +104,7 @@ print(f"{sum(p.numel() for p in net.parameters()):,} parameters")
 # %%
 loss = nn.CrossEntropyLoss(reduction="none")
 history = train(net, train_iter, test_iter, loss, EPOCHS, optim.SGD(net.parameters(), lr=0.1))
+assert history.test_acc[-1] > (0.6 if CI else 0.85)
 
 # %%
 epochs = np.arange(1, EPOCHS + 1)
@@ -178,6 +179,8 @@ def minibatch_losses(make_optimizer):
 curves = {name: minibatch_losses(make)[0] for name, make in OPTIMIZERS.items()}
 for name, losses in curves.items():
     print(f"{name:>24}: mean loss of the last 10 minibatches {losses[-10:].mean():.3f}")
+plain_sgd = curves["SGD (lr 0.1)"][-10:].mean()
+assert all(losses[-10:].mean() < plain_sgd for name, losses in curves.items() if name != "SGD (lr 0.1)")
 
 # %%
 def smooth(values, width=10):
@@ -228,6 +231,8 @@ for name, lr in rates.items():
     alive = int((hidden.numpy() > 0).any(axis=0).sum())
     print(f"{name:>20}: loss at the first minibatch {rate_curves[name][0]:.3f}, highest {rate_curves[name].max():8.3f},"
           f" mean of the last 10 {rate_curves[name][-10:].mean():.3f}; live hidden units {alive} of 256")
+small, good, large = rate_curves.values()
+assert good[-10:].mean() < small[-10:].mean() and large.max() > 10 * large[0]  # too small crawls, too large blows up
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for name, losses in rate_curves.items():

@@ -43,6 +43,7 @@ ax.grid(True, which="major", alpha=0.3)
 ax.legend()
 print(f"best h, forward: {hs[forward_error.argmin()]:.0e} (error {forward_error.min():.1e})")
 print(f"best h, central: {hs[central_error.argmin()]:.0e} (error {central_error.min():.1e})")
+assert central_error.min() < 1e-10 < forward_error.min()  # central differences are far more accurate
 
 # %% [markdown]
 # To the right the error falls with $h$ (truncation error: $\propto h$ forward, $\propto h^2$ central); to
@@ -93,6 +94,7 @@ loss.backward()
 for name, p in params.items():
     numeric = numerical_gradient(lambda: loss_fn(**params), p)
     print(f"{name}: max |backprop − numerical| = {np.abs(p.grad.numpy() - numeric).max():.1e}")
+    assert np.allclose(p.grad.numpy(), numeric, atol=1e-8)
 
 # %% [markdown]
 # The differences are at the level of the numerical estimate's own error (≈1e-10, see the plot above),
@@ -129,6 +131,8 @@ try:
     ag.gradcheck(softplus_sum, ag.tensor([2.0, -1.0], requires_grad=True))
 except ag.GradcheckError as error:
     print("checked at x = [2, -1]:", error)
+else:
+    raise AssertionError("gradcheck missed the bug at x = -1")
 
 # %% [markdown]
 # ## Property-based testing 基于性质的测试
@@ -154,6 +158,8 @@ try:
 except ag.GradcheckError as error:
     print(*getattr(error, "__notes__", []), sep="\n")
     print(error)
+else:
+    raise AssertionError("Hypothesis found no input that shows the bug")
 
 # %% [markdown]
 # A fixed version, and the same property again: now it holds for every input Hypothesis tries
@@ -223,9 +229,11 @@ with warnings.catch_warnings(record=True) as caught:  # collect numpy's warnings
     warnings.simplefilter("always")
     print("largest float32:", np.finfo(np.float32).max)
     print("exp(88) =", ag.exp(ag.tensor(88.0)).item(), "  exp(89) =", ag.exp(ag.tensor(89.0)).item())
-    print("naive:", naive_softmax(logits))
+    naive = naive_softmax(logits)
+    print("naive:", naive)
 print("numpy warned:", *sorted({str(w.message) for w in caught}), sep="\n  ")
 print("ours: ", ag.softmax(logits, dim=0))
+assert np.isnan(naive.numpy()).all() and np.isclose(ag.softmax(logits, dim=0).sum().item(), 1)
 
 # %% [markdown]
 # The cure: subtracting any constant $c$ from every logit leaves softmax unchanged
@@ -262,6 +270,7 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(margins, stable_losses, label="ours: nn.functional.cross_entropy", lw=3, alpha=0.5)
 ax.plot(margins, np.where(np.isfinite(naive_losses), naive_losses, np.nan), "--", label="naive: −log(softmax)")
 broken = margins[~np.isfinite(naive_losses)].min()
+assert np.isfinite(stable_losses).all() and broken == 89  # exp(89) overflows float32
 ax.axvline(broken, color="red", lw=1)
 ax.text(broken + 3, 150, f"naive loss = inf\nfrom m = {broken:.0f}", color="red")
 ax.set_xlabel("margin m of the wrong class's logit")
@@ -281,6 +290,7 @@ x = ag.tensor([[0.0, 120.0]], requires_grad=True)
 nn.functional.cross_entropy(x, ag.tensor([0])).backward()
 print("our gradient:  ", x.grad)
 print("softmax(x) − one_hot(y):", ag.softmax(x.detach(), dim=1) - ag.tensor([[1.0, 0.0]]))
+assert np.array_equal(x.grad.numpy(), [[-1.0, 1.0]])
 
 # %% [markdown]
 # ## Summary 小结
