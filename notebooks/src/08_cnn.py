@@ -315,7 +315,8 @@ print(f"{sum(p.numel() for p in net.parameters()):,} parameters")
 # on these images the recipe took about 280 steps (more than an epoch of 235) to leave it. That is more steps than
 # the short CI run can afford, so with `CI` set LeNet trains with Adam at learning rate 0.01 instead, which left the
 # plateau within about 40 steps in the same trial, for 6 epochs over 6,400 images (150 steps). Test accuracy is
-# measured on 2,000 test images in CI and on all 10,000 otherwise.
+# measured on 2,000 test images in CI and on all 10,000 otherwise. In a notebook `train` draws the loss and accuracy
+# curves epoch by epoch, as d2l's `train_ch6` does.
 
 # %%
 BATCH = 256
@@ -332,18 +333,6 @@ history = train(net, train_iter, test_iter, nn.CrossEntropyLoss(), epochs, train
 print(f"{sum(history.epoch_seconds) / epochs / len(train_iter) * 1000:.0f} ms per training step")
 assert history.test_acc[-1] > 0.5  # chance is 0.1
 assert history.train_loss[-1] < 0.8 * history.train_loss[0]
-
-# %%
-xs = np.arange(1, epochs + 1)
-fig, ax = plt.subplots(figsize=(5, 3.5))
-ax.plot(xs, history.train_loss, "o-", label="train loss")
-ax.plot(xs, history.train_acc, "s--", label="train acc")
-ax.plot(xs, history.test_acc, "^:", label="test acc")
-ax.set_xlabel("epoch")
-ax.set_xticks(xs)
-ax.set_ylim(0, max(1.0, max(history.train_loss) * 1.05))
-ax.grid(True, alpha=0.3)
-ax.legend();
 
 # %% [markdown]
 # ### What the first layer sees 特征图
@@ -529,7 +518,8 @@ for name, (make, make_trainer, n_ci) in small.items():
     data = DataLoader(TensorDataset(train_images[:n_train], train_labels[:n_train]), 128, shuffle=True, seed=0)
     test_data = DataLoader(TensorDataset(test_images[:n_test], test_labels[:n_test]), 256)
     print(f"{name}: {sum(p.numel() for p in model.parameters()):,} parameters, {len(data)} steps")
-    results[name] = train(model, data, test_data, nn.CrossEntropyLoss(), 1, make_trainer(model.parameters()))
+    trainer = make_trainer(model.parameters())
+    results[name] = train(model, data, test_data, nn.CrossEntropyLoss(), 1, trainer, plot=False)  # one epoch: no curve
 for name, result in results.items():
     print(f"{name}: test accuracy {result.test_acc[-1]:.3f} after {result.epoch_seconds[-1]:.0f} s of training")
     assert result.test_acc[-1] > 0.3  # chance is 0.1
