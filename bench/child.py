@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import common
+import floor_cnn
 import numpy as np
 
 BATCH = 256
@@ -167,6 +168,22 @@ def resnet(engine: ModuleType, case: str, quick: bool) -> dict:
     return {"metrics": metrics, "checks": {"first step loss": first}}
 
 
+def conv2d(engine: ModuleType, case: str, quick: bool) -> dict:
+    """Milliseconds of one conv2d forward and backward of a fixed output gradient, and peak RSS; the output and
+    gradients are then checked against the numpy floor's."""
+    x, w, b, g = common.conv_arrays(case)
+    pad = common.conv_case(case)[-1]
+    step = builder(engine, "conv2d")(pad)
+    times = common.time_runs(lambda: step(x, w, b, g), repeats=3 if quick else 20, warmup=2, budget=20.0)
+    metrics = {"ms/step": common.median(times) * 1e3, "peak RSS MB": common.peak_rss_mb()}
+    got, want = step(x, w, b, g), floor_cnn.conv2d(pad)(x, w, b, g)  # after the peak RSS: the floor's arrays add to it
+    for name, value in want.items():
+        error = float(np.abs(got[name] - value).max() / np.abs(value).max())
+        if error > 1e-4:
+            raise AssertionError(f"{name}: relative error {error:.1e} against the numpy floor")
+    return {"metrics": metrics, "checks": {"mean |input grad|": float(np.abs(got["x"]).mean())}}
+
+
 BENCHMARKS = {
     "mlp_epoch": mlp_epoch,
     "op_overhead": op_overhead,
@@ -175,6 +192,7 @@ BENCHMARKS = {
     "memory": memory,
     "lenet": lenet,
     "resnet": resnet,
+    "conv2d": conv2d,
 }
 
 

@@ -27,6 +27,7 @@ CASES: dict[str, list[str]] = {
     "memory": ["784-256-10"],
     "lenet": ["batch 256"],
     "resnet": ["2x64 14x14 batch 128"],
+    "conv2d": ["256x1x28x28 6 5x5 pad 2", "256x6x14x14 16 5x5 pad 0", "128x64x7x7 64 3x3 pad 1"],
 }
 SLOW_CASES = {("scalar_graph", "chain 1e6")}  # left out of --quick runs
 
@@ -152,6 +153,29 @@ def resnet_case(case: str) -> tuple[int, int, int, int]:
     stack, size, _, batch = case.split()
     blocks, channels = stack.split("x")
     return int(blocks), int(channels), int(size.split("x")[0]), int(batch)
+
+
+def conv_case(case: str) -> tuple[int, int, int, int, int, int]:
+    """(batch, in channels, map size, out channels, kernel, padding) of a conv2d case named like
+    '256x6x14x14 16 5x5 pad 0' (input shape, output channels, kernel, padding; stride 1)."""
+    shape, out, kernel, _, pad = case.split()
+    batch, channels, size, _ = shape.split("x")
+    return int(batch), int(channels), int(size), int(out), int(kernel.split("x")[0]), int(pad)
+
+
+def conv_arrays(case: str, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x (N, C, H, W), w (O, C, k, k), b (O,) and an output gradient g (N, O, OH, OW) of a conv2d case, float32;
+    weights at PyTorch's default init scale."""
+    n, c, size, o, k, pad = conv_case(case)
+    rng = np.random.default_rng(seed)
+    out = size + 2 * pad - k + 1
+    bound = 1 / np.sqrt(c * k * k)
+    return (
+        rng.standard_normal((n, c, size, size), dtype=np.float32),
+        rng.uniform(-bound, bound, (o, c, k, k)).astype(np.float32),
+        rng.uniform(-bound, bound, o).astype(np.float32),
+        rng.standard_normal((n, o, out, out), dtype=np.float32),
+    )
 
 
 def init_resnet(blocks: int, channels: int, classes: int = 10, seed: int = SEED) -> dict[str, np.ndarray]:

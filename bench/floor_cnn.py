@@ -86,6 +86,18 @@ def conv_backward(
     return gx, gw, gb
 
 
+def conv2d(pad: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    """step(x, w, b, g): conv_forward, then conv_backward of the output gradient g; the output and the x, w and b
+    gradients."""
+
+    def step(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+        y, cache = conv_forward(x, w, b, pad)
+        gx, gw, gb = conv_backward(g, cache)
+        return {"y": y, "x": gx, "w": gw, "b": gb}
+
+    return step
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) in one buffer, four passes (exp overflows to inf below -88.7, which gives 0)."""
     s = np.negative(x)

@@ -11,5 +11,7 @@
   step of d2l's LeNet on x (N, 1, 28, 28) float32, cross-entropy (mean); the loss.
 - `resnet(params, blocks, lr)`: params `common.init_resnet(blocks, channels)`; returns `step(x, y)`, one SGD step
   of `blocks` d2l Residual blocks (batch norm in training mode), global average pooling and a Linear head; the loss.
+- `conv2d(pad)`: returns `step(x, w, b, g)`: `conv2d(x, w, b)` (stride 1, padding `pad`) and the backward of the
+  output gradient g; a dict of numpy arrays: the output "y" and the gradients "x", "w", "b".
 - `setup(threads)`, optional: called once before the benchmark.
 """

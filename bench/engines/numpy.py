@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import common
 import numpy as np
-from floor_cnn import lenet, resnet  # noqa: F401 (the builders of the convolutional benchmarks)
+from floor_cnn import conv2d, lenet, resnet  # noqa: F401 (the builders of the convolutional benchmarks)
 
 VERSION = np.__version__
 

@@ -109,6 +109,19 @@ def resnet(params: dict[str, np.ndarray], blocks: int, lr: float) -> Callable[[n
     return _trainer(_loaded(net, params), lr)
 
 
+def conv2d(pad: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    """step(x, w, b, g): torch.nn.functional.conv2d (oneDNN kernels), then the backward of the output gradient g;
+    the output and the x, w and b gradients."""
+
+    def step(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+        leaves = {name: torch.tensor(a, requires_grad=True) for name, a in (("x", x), ("w", w), ("b", b))}
+        y = torch.nn.functional.conv2d(leaves["x"], leaves["w"], leaves["b"], padding=pad)
+        y.backward(torch.from_numpy(g))
+        return {"y": y.detach().numpy(), **{name: t.grad.numpy() for name, t in leaves.items()}}
+
+    return step
+
+
 def op_chain(x: np.ndarray, n: int) -> Callable[[], float]:
     """Forward + backward of common.chain(x, n, tanh), summed."""
     leaf = torch.tensor(x, requires_grad=True)
