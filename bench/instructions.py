@@ -4,14 +4,15 @@ Wall-clock times on a shared machine move by 10-30% from run to run, more than m
 number of instructions a workload executes is the same on every run (it ignores caches and memory stalls, so it
 measures the engine's own work, not the hardware's), which makes it the check for a change that costs a few percent:
 
-    python -m bench.instructions                      # this tree: per-op overhead and an MLP step against the floor
+    python -m bench.instructions                      # this tree: per-op overhead, and steps against the floors
     python -m bench.instructions /tmp/old .           # two trees (make the old one with `git worktree add`)
 
-Workloads: `op_chain`, forward and backward through 3,000 elementwise ops (mul, add, tanh) on 10 float64s,
-counted per op; `mlp_step`, one SGD step of the 784-256-10 MLP on a batch of 256, ours and the hand-written numpy
-floor (`engines/numpy.py`), counted per step. Under Valgrind numpy and OpenBLAS see a processor without AVX-512
-and pick AVX2 kernels, so the floor's count is that of those kernels. Needs `valgrind` (apt-get install valgrind);
-a workload takes about a minute.
+Workloads (`--only`): `op_chain`, forward and backward through 3,000 elementwise ops (mul, add, tanh) on 10
+float64s, counted per op; `mlp`, `lenet` and `resnet`, one SGD step of the 784-256-10 MLP (batch 256), d2l's LeNet
+(batch 256) and the resnet benchmark's two Residual blocks (64 channels, 14x14, batch 128), ours and the
+hand-written numpy floors (`engines/numpy.py`, `floor_cnn.py`), counted per step. Under Valgrind numpy and OpenBLAS
+see a processor without AVX-512 and pick AVX2 kernels, for the floors too. `--keep DIR` keeps each profile for
+`callgrind_annotate`. Needs `valgrind` (apt-get install valgrind); everything takes about 10 minutes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ import numpy as np
 
 OPS = 3000
 STEPS = 5
-UNITS = {"op_chain": OPS, "mlp_step": STEPS, "mlp_step_floor": STEPS}  # what each count is divided by
+RESNET = (2, 64, 14, 128)  # blocks, channels, map size, batch: the resnet benchmark's case
+# what each count is divided by: ops, or training steps of ours and of the floor
+UNITS = {"op_chain": OPS} | {f"{net}_step{floor}": STEPS for net in ("mlp", "lenet") for floor in ("", "_floor")}
+UNITS |= {"resnet_step": 1, "resnet_step_floor": 1}  # a step is about 40 s under Valgrind
+NETWORKS = ("mlp", "lenet", "resnet")
 MEASURED = "starmap_next"  # callgrind counts only inside this C function: the measured call runs through starmap
 
 
@@ -50,15 +55,25 @@ def workload(name: str, tree: Path) -> Callable[[], object]:
             return leaf.grad
 
         return run
+    import floor_cnn
     from engines import numpy as floor
     from engines import ours
 
     rng = np.random.default_rng(common.SEED)
-    step = {"mlp_step": ours, "mlp_step_floor": floor}[name].mlp(common.init_mlp([784, 256, 10]), 0.1)
-    images, labels = rng.random((256, 784), np.float32), rng.integers(0, 10, 256)
+    engine = floor if name == "mlp_step_floor" else floor_cnn if name.endswith("_floor") else ours
+    if name.startswith("mlp_step"):
+        step = engine.mlp(common.init_mlp([784, 256, 10]), 0.1)
+        images = rng.random((256, 784), np.float32)
+    elif name.startswith("lenet_step"):
+        step = engine.lenet(common.init_lenet(), 0.9)
+        images = rng.random((256, 1, 28, 28), np.float32)
+    else:
+        step = engine.resnet(common.init_resnet(*RESNET[:2]), RESNET[0], 0.05)
+        images = rng.standard_normal((RESNET[3], RESNET[1], RESNET[2], RESNET[2]), dtype=np.float32)
+    labels = rng.integers(0, 10, len(images))
 
     def steps() -> object:
-        for _ in range(STEPS):
+        for _ in range(UNITS[name]):
             step(images, labels)
         return None
 
@@ -66,16 +81,17 @@ def workload(name: str, tree: Path) -> Callable[[], object]:
 
 
 def child(name: str, tree: Path) -> None:
-    """Run the workload twice to warm up, then once through `itertools.starmap`, the part callgrind counts."""
+    """Run the workload once to warm up, then once through `itertools.starmap`, the part callgrind counts."""
     run = workload(name, tree)
-    run()
     run()
     list(itertools.starmap(run, [()]))
 
 
-def count(name: str, tree: Path) -> float:
-    """Instructions per unit of the workload in `tree`, counted by callgrind in a child process."""
-    cmd = ["valgrind", "--tool=callgrind", f"--toggle-collect={MEASURED}", "--callgrind-out-file=/dev/null"]
+def count(name: str, tree: Path, keep: Path | None) -> float:
+    """Instructions per unit of the workload in `tree`, counted by callgrind in a child process (its profile kept
+    in `keep`, for callgrind_annotate, when given)."""
+    profile = "/dev/null" if keep is None else str(keep / f"callgrind.{tree.name}.{name}")
+    cmd = ["valgrind", "--tool=callgrind", f"--toggle-collect={MEASURED}", f"--callgrind-out-file={profile}"]
     cmd += [sys.executable, __file__, "--child", name, str(tree)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"OPENBLAS_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -88,6 +104,8 @@ def count(name: str, tree: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="*", type=Path, default=[Path(".")], help="repository roots (default: .)")
+    parser.add_argument("--only", nargs="+", choices=("op_chain", *NETWORKS), default=["op_chain", *NETWORKS])
+    parser.add_argument("--keep", type=Path, help="a folder to keep each run's callgrind profile in")
     parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "TREE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -96,18 +114,21 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("bench.instructions needs valgrind: apt-get install valgrind")
     trees = [t.resolve() for t in args.trees]
-    floor = count("mlp_step_floor", trees[0])
-    print(f"numpy floor: {floor:,.0f} instructions per mlp_step")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    floors = {net: count(f"{net}_step_floor", trees[0], args.keep) for net in NETWORKS if net in args.only}
+    for net, floor in floors.items():
+        print(f"numpy floor: {floor:,.0f} instructions per {net} step", flush=True)
     first: dict[str, float] = {}
     for tree in trees:
-        per_op, per_step = count("op_chain", tree), count("mlp_step", tree)
-        first = first or {"op": per_op, "step": per_step}
-        print(
-            f"{tree}: op_chain {per_op:,.0f} per op ({per_op / first['op']:.3f}x the first tree), "
-            f"mlp_step {per_step:,.0f} per step ({per_step / floor:.3f}x the floor, "
-            f"{per_step / first['step']:.3f}x the first tree)",
-            flush=True,
-        )
+        row = [str(tree)]
+        for name in args.only:
+            n = count(name if name == "op_chain" else f"{name}_step", tree, args.keep)
+            first.setdefault(name, n)
+            unit = "op" if name == "op_chain" else f"{name} step"
+            ratio = "" if name == "op_chain" else f", {n / floors[name]:.3f}x the floor"
+            row.append(f"{n:,.0f} per {unit} ({n / first[name]:.3f}x the first tree{ratio})")
+        print("\n  ".join(row), flush=True)
 
 
 if __name__ == "__main__":

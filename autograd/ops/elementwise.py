@@ -18,7 +18,6 @@ from ..random import generator
 from ..tensor import Tensor, data_of
 from .arithmetic import _check
 
-
 _SAME_WIDTH_INT = {2: np.int16, 4: np.int32, 8: np.int64}  # float16, float32, float64
 
 
