@@ -39,7 +39,7 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[i
     return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
 
 
-def _spread(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+def _broadcast_back(g: Any, kept_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     """The gradient of a reduction: g (reduced shape) broadcast back over the reduced dims."""
     return Expand.apply_or_run(g.reshape(kept_shape), shape=shape)
 
@@ -51,7 +51,7 @@ class Sum(Function):
         return np.asarray(x.sum(axis=axes, keepdims=keepdims))
 
     def backward(self, g):
-        return (_spread(g, self.kept, self.shape),)
+        return (_broadcast_back(g, self.kept, self.shape),)
 
     def jvp(self, t):
         return np.asarray(t.sum(axis=self.axes, keepdims=self.keepdims))
@@ -66,7 +66,7 @@ class Mean(Function):
         return _mean(x, axes, keepdims)
 
     def backward(self, g):
-        return (_spread(g / self.count, self.kept, self.shape),)
+        return (_broadcast_back(g / self.count, self.kept, self.shape),)
 
     def jvp(self, t):
         return _mean(t, self.axes, self.keepdims)
@@ -81,7 +81,7 @@ def _mean(x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool) -> np.nda
         return np.asarray(x.mean(axis=axes, keepdims=keepdims))
 
 
-class Extreme(Function):
+class MaxOrMin(Function):
     """max or min; the gradient goes to the chosen element (or is split evenly between ties)."""
 
     saves = (CONSTANT,)  # each element's share of the gradient
@@ -105,7 +105,7 @@ class Extreme(Function):
         from .elementwise import masked
 
         (weight,) = self.saved
-        return (masked(_spread(g, self.kept, self.shape), weight != 0) * weight,)
+        return (masked(_broadcast_back(g, self.kept, self.shape), weight != 0) * weight,)
 
     def jvp(self, t):
         (weight,) = self.saved
@@ -129,7 +129,7 @@ class Var(Function):
         (x,) = self.saved
         centered = x - x.mean(axis=self.axes, keepdims=True)
         scale = 2 / self.dof if self.dof else np.inf  # no degrees of freedom: nan, as the forward's 0/0
-        return (_spread(g, self.kept, self.shape) * centered * scale,)
+        return (_broadcast_back(g, self.kept, self.shape) * centered * scale,)
 
     def jvp(self, t):
         (x,) = self.saved
@@ -158,7 +158,7 @@ class Std(Function):
         out = out.reshape(self.kept)
         centered = x - x.mean(axis=self.axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (_spread(g, self.kept, self.shape) * centered / ((out + (out == 0)) * self.dof),)
+            return (_broadcast_back(g, self.kept, self.shape) * centered / ((out + (out == 0)) * self.dof),)
 
     def jvp(self, t):
         x, out = self.saved
@@ -182,7 +182,7 @@ class Norm2(Function):
         x, out = self.saved
         out = out.reshape(self.kept)
         safe = out + (out == 0)  # the gradient at 0 is taken as 0, as PyTorch does
-        return (_spread(g, self.kept, self.shape) * x / safe,)
+        return (_broadcast_back(g, self.kept, self.shape) * x / safe,)
 
     def jvp(self, t):
         x, out = self.saved
@@ -221,7 +221,7 @@ class VectorNorm(Function):
 
     def backward(self, g):
         x, out = self.saved
-        return (_spread(g, self.kept, self.shape) * self._slope(x, out.reshape(self.kept)),)
+        return (_broadcast_back(g, self.kept, self.shape) * self._slope(x, out.reshape(self.kept)),)
 
     def jvp(self, t):
         x, out = self.saved
@@ -250,7 +250,7 @@ class SingularValueNorm(Function):
 
     def backward(self, g):
         (direction,) = self.saved
-        return (_spread(g, self.kept, self.shape) * direction,)
+        return (_broadcast_back(g, self.kept, self.shape) * direction,)
 
     def jvp(self, t):
         (direction,) = self.saved
@@ -274,7 +274,7 @@ class LogSumExp(Function):
 
     def backward(self, g):
         x, out = self.saved
-        return (_spread(g, self.kept, self.shape) * np.exp(x - out.reshape(self.kept)),)
+        return (_broadcast_back(g, self.kept, self.shape) * np.exp(x - out.reshape(self.kept)),)
 
     def jvp(self, t):
         x, out = self.saved
@@ -318,14 +318,14 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, op: s
     _check_reducible(x, axes, op, RuntimeError)
     keep = _keepdim(keepdim, keepdims)
     if axes is None or axis is not None:  # numpy's spelling returns the values alone
-        return Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
+        return MaxOrMin.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
     if len(axes) != 1:
         if x.ndim == 0:  # the one element, at index 0
-            values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
+            values = MaxOrMin.apply(x, axes=axes, keepdims=keep, pick=pick, indices=None)
             return MaxResult(values, Tensor(np.zeros((), dtype=np.int64)))
         raise TypeError(f"{op}(): dim must be a single int when returning indices, got {dim}")
     indices = np.expand_dims(arg(x._data, axis=axes[0]), axes[0])
-    values = Extreme.apply(x, axes=axes, keepdims=keep, pick=pick, indices=indices)
+    values = MaxOrMin.apply(x, axes=axes, keepdims=keep, pick=pick, indices=indices)
     return MaxResult(values, Tensor(indices if keep else indices.squeeze(axes[0])))
 
 
@@ -343,13 +343,13 @@ def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Max over `dim` (int or tuple), gradient split between ties."""
     axes = reduce_axes(x, dim, None, "amax")
     _check_reducible(x, axes, "amax", RuntimeError)
-    return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.max, indices=None)
+    return MaxOrMin.apply(x, axes=axes, keepdims=keepdim, pick=np.max, indices=None)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     axes = reduce_axes(x, dim, None, "amin")
     _check_reducible(x, axes, "amin", RuntimeError)
-    return Extreme.apply(x, axes=axes, keepdims=keepdim, pick=np.min, indices=None)
+    return MaxOrMin.apply(x, axes=axes, keepdims=keepdim, pick=np.min, indices=None)
 
 
 def _check_reducible(x: Tensor, axes: tuple[int, ...] | None, op: str, without_dim: type[Exception]) -> None:
@@ -383,7 +383,7 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: in
     return _arg(x, dim if axis is None else axis, keepdim, np.argmin, "argmin")
 
 
-def _spread_args(
+def _variance_params(
     x: Tensor, dim: Any, unbiased: bool | None, keepdim: bool, correction: int | None, axis: Any, keepdims: Any, op: str
 ) -> dict[str, Any]:
     """The parameters `Var` and `Std` share: axes, keepdims, and the correction (1 unless unbiased=False)."""
@@ -403,7 +403,7 @@ def var(
     keepdims: Any = None,
 ) -> Tensor:
     """Variance over `dim`, unbiased (divides by n - 1) unless `unbiased=False` or `correction=0`."""
-    return Var.apply(x, **_spread_args(x, dim, unbiased, keepdim, correction, axis, keepdims, "var"))
+    return Var.apply(x, **_variance_params(x, dim, unbiased, keepdim, correction, axis, keepdims, "var"))
 
 
 def std(
@@ -417,7 +417,7 @@ def std(
     keepdims: Any = None,
 ) -> Tensor:
     """Standard deviation over `dim`, with `var`'s arguments."""
-    return Std.apply(x, **_spread_args(x, dim, unbiased, keepdim, correction, axis, keepdims, "std"))
+    return Std.apply(x, **_variance_params(x, dim, unbiased, keepdim, correction, axis, keepdims, "std"))
 
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
