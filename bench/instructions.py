@@ -9,10 +9,10 @@ measures the engine's own work, not the hardware's), which makes it the check fo
 
 Workloads (`--only`): `op_chain`, forward and backward through 3,000 elementwise ops (mul, add, tanh) on 10
 float64s, counted per op; `mlp`, `lenet` and `resnet`, one SGD step of the 784-256-10 MLP (batch 256), d2l's LeNet
-(batch 256) and the resnet benchmark's two Residual blocks (64 channels, 14x14, batch 128), ours and the
+(batch 256) and the resnet benchmark's two Residual blocks (64 channels, 14x14) on a batch of 32, ours and the
 hand-written numpy floors (`engines/numpy.py`, `floor_cnn.py`), counted per step. Under Valgrind numpy and OpenBLAS
 see a processor without AVX-512 and pick AVX2 kernels, for the floors too. `--keep DIR` keeps each profile for
-`callgrind_annotate`. Needs `valgrind` (apt-get install valgrind); everything takes about 10 minutes.
+`callgrind_annotate`. Needs `valgrind` (apt-get install valgrind); everything takes about 20 minutes.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ import numpy as np
 
 OPS = 3000
 STEPS = 5
-RESNET = (2, 64, 14, 128)  # blocks, channels, map size, batch: the resnet benchmark's case
+RESNET = (2, 64, 14, 32)  # blocks, channels, map size, batch: the resnet benchmark's case at a quarter of its batch
 # what each count is divided by: ops, or training steps of ours and of the floor
 UNITS = {"op_chain": OPS} | {f"{net}_step{floor}": STEPS for net in ("mlp", "lenet") for floor in ("", "_floor")}
-UNITS |= {"resnet_step": 1, "resnet_step_floor": 1}  # a step is about 40 s under Valgrind
+UNITS |= {"resnet_step": 1, "resnet_step_floor": 1}  # a step takes minutes under Valgrind
 NETWORKS = ("mlp", "lenet", "resnet")
 MEASURED = "starmap_next"  # callgrind counts only inside this C function: the measured call runs through starmap
 
