@@ -37,7 +37,8 @@ def masked(g: Any, mask: np.ndarray, out: np.ndarray | None = None) -> Any:
     words = np.array(mask, dtype=int_type)  # 1 keep, 0 drop (mask may be a numpy bool scalar)
     np.negative(words, out=words)  # keep: every bit set
     if out is None:
-        out = np.empty(np.broadcast_shapes(g.shape, words.shape), g.dtype)
+        shape = np.broadcast_shapes(g.shape, words.shape)
+        out = np.empty_like(g) if shape == g.shape else np.empty(shape, g.dtype)  # g's memory order, as np.where's
     np.bitwise_and(g.view(int_type), words, out=out.view(int_type))
     return out
 
