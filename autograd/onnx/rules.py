@@ -126,6 +126,8 @@ def _reduce(g: Graph, fn: Any, out: Any, name: str) -> None:
     x = g.value(fn.inputs[0])
     if not axes:  # nothing to reduce (a 0-d input): ONNX would reduce every axis instead
         g.node("Identity", [x], name)
+    elif op == "ReduceMean" and fn.keepdims and ndim >= 3 and axes == list(range(2, ndim)):
+        g.node("GlobalAveragePool", [x], name)  # the mean over every spatial dim of (N, C, ...)
     elif op == "ReduceSum" or g.opset >= 18:  # axes became an input in opset 13 for ReduceSum, 18 for the others
         g.node(op, [x, g.ints(axes)], name, keepdims=int(fn.keepdims))
     else:
@@ -286,9 +288,6 @@ def _avg_pool(g: Graph, fn: Any, out: Any, name: str) -> None:
 @rule("Separable")
 def _adaptive_avg_pool(g: Graph, fn: Any, out: Any, name: str) -> None:
     x = g.value(fn.inputs[0])
-    if fn.rows.shape[0] == fn.cols.shape[0] == 1 and np.ptp(fn.rows) == np.ptp(fn.cols) == 0:
-        g.node("GlobalAveragePool", [x], name)  # one window over the whole image
-        return
     rows = g.node("MatMul", [g.initializer(fn.rows), x])
     g.node("MatMul", [rows, g.initializer(np.ascontiguousarray(fn.cols.T))], name)
 

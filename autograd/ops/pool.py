@@ -369,8 +369,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     size = x.shape[2:]
     out_size = _adaptive_size(output_size, size, "adaptive_avg_pool2d")
-    rows, cols = (_averaging(n, o, x.dtype) for n, o in zip(size, out_size))
-    out = Separable.apply(x, rows=rows, cols=cols)
+    if out_size == (1, 1):  # global pooling: the mean over the map, read in whatever memory order x has
+        out = x.mean(dim=(2, 3), keepdim=True)
+    else:
+        rows, cols = (_averaging(n, o, x.dtype) for n, o in zip(size, out_size))
+        out = Separable.apply(x, rows=rows, cols=cols)
     return out.squeeze(0) if unbatched else out
 
 
