@@ -32,6 +32,7 @@ class ScatterReduce(Function):
         REDUCTIONS[reduce].at(out, index, src)
         if reduce == "mean":
             count = self.count(x.shape)
+            self.share = (1 / count).astype(x.dtype) if x.dtype.kind == "f" else None  # the gradient's weights
             out = (out // count).astype(x.dtype) if x.dtype.kind in "iu" else out / count.astype(x.dtype)
         self.saved = (x, src, out)
         return out
@@ -48,10 +49,9 @@ class ScatterReduce(Function):
             return 1, 1
         if self.reduce == "prod":
             return self.product_weights()
-        x, src, out = (data_of(value) for value in self.saved)
         if self.reduce == "mean":
-            share = (1 / self.count(x.shape)).astype(x.dtype)
-            return share, share[self.index]
+            return self.share, self.share[self.index]
+        x, src, out = (data_of(value) for value in self.saved)
         x_is, src_is = x == out, src == out[self.index]  # amax, amin: the gradient shared among the ties
         ties = x_is.astype(x.dtype)
         np.add.at(ties, self.index, src_is)
