@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import state
+from .grad_mode import this_thread
 
 sequence = count()  # next(sequence) numbers each new graph node: its `seq`
 wanted: list[Any] = [None]  # during autograd.grad: the nodes whose gradient is needed (None: every node's)
@@ -57,6 +57,7 @@ def run_backward(
     heap: list[tuple[int, Any]] = []  # (-seq, node) of the non-leaf nodes in `pending`
     leaves: list[Any] = []  # the leaves in `pending`, handled once every other node is done
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
+    state = this_thread.state
     previous, state.enabled = state.enabled, create_graph  # backward's own operations record only for create_graph
     previous_wanted, wanted[0] = wanted[0], needed
     try:

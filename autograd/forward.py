@@ -29,7 +29,7 @@ import numpy as np
 from .autograd_api import grad
 from .dual import Dual, derivative
 from .function import Function
-from .grad_mode import enable_grad, state
+from .grad_mode import enable_grad, this_thread
 from .ops import reshape, stack
 from .ops.copy_slices import region
 from .tensor import Tensor, view_path
@@ -46,16 +46,16 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
         self._tangents: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
     def __enter__(self) -> dual_level:
-        if state.dual is not None:
+        if this_thread.state.dual is not None:
             raise RuntimeError(
                 "forward mode levels do not nest (no forward-over-forward): for second derivatives use "
                 "hessian, which is forward-over-reverse, or jacrev inside jacfwd"
             )
-        state.dual = self
+        this_thread.state.dual = self
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.dual = None
+        this_thread.state.dual = None
         self._tangents.clear()
 
     def tangent(self, x: Any) -> np.ndarray | None:
@@ -87,7 +87,7 @@ class dual_level:  # noqa: N801 (PyTorch's name, used as `with dual_level():`)
         if tangent.dtype != out.dtype:
             tangent = tangent.astype(out.dtype)
         self._store(result, tangent)
-        if state.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        if this_thread.state.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
             self._store(fn, tangent)  # the result is recorded: tensors that share its node `fn` find it there
 
     def update_inplace(self, x: Tensor, operand: Any, result: Callable[[], Tensor]) -> None:
@@ -138,9 +138,9 @@ class _Alias(Function):
 
 
 def _active(op: str) -> dual_level:
-    if state.dual is None:
+    if this_thread.state.dual is None:
         raise RuntimeError(f"{op}: only inside `with autograd.forward.dual_level():`")
-    return state.dual
+    return this_thread.state.dual
 
 
 def make_dual(primal: Tensor, tangent: Any) -> Tensor:
@@ -217,7 +217,7 @@ def vjp(fn: Callable[..., Any], primals: Any) -> tuple[Any, Callable[[Any], tupl
     the backward pass is recorded (create_graph), so its own operations carry tangents or can be differentiated.
     """
     primals = _as_tuple(primals)
-    level = state.dual
+    level = this_thread.state.dual
     with enable_grad():
         inputs = tuple(_reverse_input(p, level) for p in primals)
         out = fn(*inputs)

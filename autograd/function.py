@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .engine import borrowed, sequence, wanted
-from .grad_mode import state
+from .grad_mode import this_thread
 from .tensor import Tensor, modification_clock, track_view
 
 OUTPUT = "output"  # in `Function.saves`: the saved value is the operation's result
@@ -98,6 +98,7 @@ class Function:
         # product, whose data has evicted the caches, each line of Python costs several times what it does before it.
         result = Tensor.__new__(Tensor)
         result.grad = result.name = result._hooks = None
+        state = this_thread.state
         recording = recording and state.enabled  # no input wants a gradient, or no graph now
         if recording:
             fn.inputs, fn.edges, fn.seq, fn.recorded_at = inputs, edges, next(sequence), modification_clock[0]
@@ -162,29 +163,30 @@ class Function:
                     self._raise_modified()
             if self.output_saved and self.output_version[0] > recorded_at:
                 self._raise_modified()
-            if state.enabled:  # create_graph: differentiate through the saved values too
+            if this_thread.state.enabled:  # create_graph: differentiate through the saved values too
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
         self.saved = saved if retain_graph or not saved else None  # a node that saved nothing can run again
+        inputs, fresh, result = self.inputs, self.fresh_gradients, []
+        if inputs is None:  # released by an earlier backward (only a node that saved nothing runs again)
+            for shape, g in zip(self.input_shapes, grads):
+                result.append(None if shape is None or g is None else _undo_broadcast(g, grad, fresh, shape))
+            return result
         # Without retain_graph the node lets go of its input tensors, so that their arrays can be freed, and keeps
-        # the shapes of those that get a gradient: a node that saved nothing can run again from them.
-        inputs = self.inputs
-        if inputs is None:
-            shapes = self.input_shapes
-        else:
-            shapes = [None if edge is None else x._data.shape for x, edge in zip(inputs, self.edges)]
-            if not retain_graph:
-                self.inputs, self.input_shapes = None, shapes
-        fresh, result = self.fresh_gradients, []
-        for shape, g in zip(shapes, grads):
+        # the shapes of those that get a gradient (a node that saved nothing can run again from them). This loop runs
+        # for every node of every backward, so it gathers the shapes as it goes and has `_undo_broadcast` inlined.
+        shapes = []
+        for x, edge, g in zip(inputs, self.edges, grads):
+            shape = None if edge is None else x._data.shape
+            shapes.append(shape)
             if shape is None or g is None:
                 result.append(None)
                 continue
             if g is grad or not fresh:
-                g = borrowed(g)  # the same array may reach two inputs, or the Function may keep it
-            if g.shape != shape:
-                g = sum_to_shape(g, shape)
-            result.append(g)
+                g = borrowed(g)
+            result.append(g if g.shape == shape else sum_to_shape(g, shape))
+        if not retain_graph:
+            self.inputs, self.input_shapes = None, shapes
         return result
 
     def _raise_modified(self) -> None:
@@ -241,10 +243,10 @@ class module_scope:  # noqa: N801 (used like a function: `with module_scope(m):`
         self.module = module
 
     def __enter__(self) -> None:
-        state.module_stack.append(self.module)
+        this_thread.state.module_stack.append(self.module)
 
     def __exit__(self, *exc: object) -> None:
-        state.module_stack.pop()
+        this_thread.state.module_stack.pop()
 
 
 def _is_shape_error(err: ValueError) -> bool:
@@ -293,6 +295,14 @@ def _run_hooks(hooks: list[Any], grad: Any) -> Any:
                 )
             grad = replaced_data
     return borrowed(grad)
+
+
+def _undo_broadcast(g: Any, grad: Any, fresh: bool, shape: tuple[int, ...]) -> Any:
+    """A backward's gradient `g` for an input of `shape`: borrowed when it is the incoming `grad` or not `fresh`
+    (the same array may reach two inputs, or the Function may keep it), summed back to `shape`."""
+    if g is grad or not fresh:
+        g = borrowed(g)
+    return g if g.shape == shape else sum_to_shape(g, shape)
 
 
 def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:

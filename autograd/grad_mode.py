@@ -2,7 +2,8 @@
 `is_grad_enabled`.
 
 The state is per thread, as in PyTorch: `no_grad` in one thread (or a backward running there) leaves the others
-recording. Reading it is one attribute lookup on a `threading.local`.
+recording. Code that reads it several times (each operation does) takes `this_thread.state` once: one lookup on the
+`threading.local`, then plain attribute reads of the thread's `ThreadState`.
 """
 
 from __future__ import annotations
@@ -13,22 +14,31 @@ from collections.abc import Callable
 from typing import Any
 
 
-class _State(threading.local):
-    """Each thread sees its own values; a new thread starts recording, with no forward-mode level and no module."""
+class ThreadState:
+    """One thread's grad mode, forward-mode level and running modules. A new thread starts recording, with no
+    forward-mode level and no module."""
 
-    enabled = True
-    dual: Any = None  # the active forward-mode level (`autograd.forward.dual_level`), or None
+    __slots__ = ("enabled", "dual", "module_stack")
 
     def __init__(self) -> None:
+        self.enabled = True
+        self.dual: Any = None  # the active forward-mode level (`autograd.forward.dual_level`), or None
         self.module_stack: list[Any] = []  # the nn.Modules running now in this thread, innermost last
 
 
-state = _State()
+class _PerThread(threading.local):
+    """`this_thread.state` is the calling thread's own `ThreadState`."""
+
+    def __init__(self) -> None:
+        self.state = ThreadState()
+
+
+this_thread = _PerThread()
 
 
 def is_grad_enabled() -> bool:
     """True when operations record the graph that `backward` needs."""
-    return state.enabled
+    return this_thread.state.enabled
 
 
 class _GradMode:
@@ -42,19 +52,19 @@ class _GradMode:
         return self(fn) if callable(fn) else self
 
     def __enter__(self) -> None:
-        self._previous = state.enabled
-        state.enabled = self.mode
+        state = this_thread.state
+        self._previous, state.enabled = state.enabled, self.mode
 
     def __exit__(self, *exc: object) -> None:
-        state.enabled = self._previous
+        this_thread.state.enabled = self._previous
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         mode = self.mode
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            previous = state.enabled
-            state.enabled = mode
+            state = this_thread.state
+            previous, state.enabled = state.enabled, mode
             try:
                 return fn(*args, **kwargs)
             finally:

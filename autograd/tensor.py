@@ -16,7 +16,7 @@ import numpy as np
 
 from .device import CPU, check_device, device, parse_to
 from .engine import owned
-from .grad_mode import state
+from .grad_mode import this_thread
 from .promotion import category as _category
 from .random import source
 from .size import SIZES, Size, as_size
@@ -281,7 +281,7 @@ class Tensor:
         return int(self._data.size)
 
     def numpy(self) -> np.ndarray:
-        if self.requires_grad and state.enabled and self.grad_fn is not None:
+        if self.requires_grad and this_thread.state.enabled and self.grad_fn is not None:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()")
         return self._data
 
@@ -582,11 +582,11 @@ class Tensor:
             _check_no_overlap(what, self._data)
             self._data = self._data.copy()  # a read-only array the tensor was made from; not a view's memory
         operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
-        if state.enabled and (self.requires_grad or operand_needs_grad):
+        if this_thread.state.enabled and (self.requires_grad or operand_needs_grad):
             self._record_update(what, result)
         else:
-            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
-                state.dual.update_inplace(self, operand, result)
+            if this_thread.state.dual is not None:  # forward mode: take the tangent of the out-of-place update
+                this_thread.state.dual.update_inplace(self, operand, result)
             write(self._data)
             self._version[0] = next_modification()
         return self
@@ -616,8 +616,8 @@ class Tensor:
         now = next_modification()
         old = Tensor(self._data.copy())  # `result` may save these values, and this memory is about to change
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
-        if state.dual is not None:
-            state.dual.set_tangent(old, state.dual.tangent(self))
+        if this_thread.state.dual is not None:
+            this_thread.state.dual.set_tangent(old, this_thread.state.dual.tangent(self))
         new = result(old)
         if new._data.dtype != self._data.dtype:
             new = _ops.cast(new, self._data.dtype)
@@ -680,7 +680,7 @@ class Tensor:
         is what a graph records, and otherwise its values are written over this tensor's array. A result that
         cannot be cast to this tensor's dtype, or of another shape, raises RuntimeError and changes nothing."""
         operands = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor) and a is not self]
-        dual = state.dual
+        dual = this_thread.state.dual
         operand = next(
             (a for a in operands if a.requires_grad or (dual is not None and dual.tangent(a) is not None)), None
         )
@@ -820,7 +820,7 @@ def track_view(view: Tensor, parent: Tensor, fn: Any) -> None:
     """
     above = getattr(parent, "_base", None)
     root = parent if above is None else above[3]
-    view._base = (parent, fn, state.enabled, root)
+    view._base = (parent, fn, this_thread.state.enabled, root)
     views = getattr(root, "_views", None)
     if views is None:
         views = root._views = weakref.WeakSet()

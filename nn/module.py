@@ -9,8 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd.device import check_device, parse_to
-from autograd.grad_mode import no_grad
-from autograd.grad_mode import state as grad_state
+from autograd.grad_mode import no_grad, this_thread
 from autograd.tensor import Tensor
 
 from .parameter import Parameter
@@ -43,7 +42,8 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        modules = grad_state.module_stack  # this thread's; what module_scope does, without a context manager's cost
+        # this thread's stack; what module_scope does, without a context manager's cost
+        modules = this_thread.state.module_stack
         modules.append(self)
         try:
             return self.forward(*args, **kwargs)

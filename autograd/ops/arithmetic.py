@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function, add_tangents
-from ..grad_mode import state
+from ..grad_mode import this_thread
 from ..promotion import DEFAULT_INT, binary_operands, division_operands
 from ..tensor import Tensor, data_of
 
@@ -206,7 +206,7 @@ def cast(a: Tensor, dtype: np.dtype) -> Tensor:
 
 def clone(a: Tensor) -> Tensor:
     """A copy of `a` that stays in the graph."""
-    if a.requires_grad or state.dual is not None:  # in forward mode the copy carries the tangent too
+    if a.requires_grad or this_thread.state.dual is not None:  # in forward mode the copy carries the tangent too
         return Add.apply(a, np.zeros((), dtype=a._data.dtype))
     return Tensor(a._data.copy())
 
