@@ -156,13 +156,10 @@ class Function:
                 "backward() if you need to backward through the graph again."
             )
         if saved:
-            recorded_at, inputs = self.recorded_at, self.inputs
-            for i in self.saved_inputs if self.saves else range(len(inputs)):
-                x = inputs[i] if i < len(inputs) else None  # an optional input (a bias) may be absent
-                if isinstance(x, Tensor) and x._version[0] > recorded_at:
-                    self._raise_modified()
-            if self.output_saved and self.output_version[0] > recorded_at:
-                self._raise_modified()
+            # A version is the modification clock's value at that update, so with the clock where it was when this
+            # node was recorded, nothing it saved can have been modified since: the common case skips the check.
+            if modification_clock[0] > self.recorded_at:
+                self._check_saved_unmodified()
             if this_thread.state.enabled:  # create_graph: differentiate through the saved values too
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
@@ -188,6 +185,16 @@ class Function:
         if not retain_graph:
             self.inputs, self.input_shapes = None, shapes
         return result
+
+    def _check_saved_unmodified(self) -> None:
+        """Raise when a saved input or the saved output was modified in place after this node was recorded."""
+        recorded_at, inputs = self.recorded_at, self.inputs
+        for i in self.saved_inputs if self.saves else range(len(inputs)):
+            x = inputs[i] if i < len(inputs) else None  # an optional input (a bias) may be absent
+            if isinstance(x, Tensor) and x._version[0] > recorded_at:
+                self._raise_modified()
+        if self.output_saved and self.output_version[0] > recorded_at:
+            self._raise_modified()
 
     def _raise_modified(self) -> None:
         """Explain which saved tensor was modified in place after this node was recorded."""
