@@ -8,13 +8,14 @@ import numpy as np
 
 from ..function import Function, add_tangents
 from ..grad_mode import this_thread
-from ..promotion import DEFAULT_INT, binary_operands, division_operands
+from ..promotion import DEFAULT_INT, FLOATING, binary_operands, division_operands
 from ..tensor import Tensor, data_of
 
 
 class Add(Function):
     def forward(self, a, b):
-        a, b = binary_operands(a, b)
+        if b.__class__ is not float or a.dtype not in FLOATING:
+            a, b = binary_operands(a, b)
         return a + b
 
     def backward(self, g):
@@ -26,7 +27,8 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, a, b):
-        a, b = binary_operands(a, b)
+        if b.__class__ is not float or a.dtype not in FLOATING:
+            a, b = binary_operands(a, b)
         try:
             return a - b
         except TypeError:  # numpy has no bool - bool
@@ -46,7 +48,8 @@ class Mul(Function):
     saves = (0, 1)
 
     def forward(self, a, b):
-        a, b = binary_operands(a, b)
+        if b.__class__ is not float or a.dtype not in FLOATING:
+            a, b = binary_operands(a, b)
         self.saved = (a, b)
         return a * b
 
