@@ -22,10 +22,11 @@ DEFAULT_INT = np.dtype("int64")
 _BOOL = np.dtype("bool")
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
-# The floating dtypes a tensor holds. `x * 0.5` with x of one of these needs no promotion, which the arithmetic ops
-# check inline (`b.__class__ is not float or a.dtype not in FLOATING`) before calling `binary_operands`: the call
-# costs about as much as the check, and scalar arithmetic on small tensors is dominated by such per-op costs.
-FLOATING = frozenset(np.dtype(c) for c in "efd")
+# The native-order floating dtypes. `x * 0.5` with x of one of these needs no promotion, which the arithmetic ops
+# check inline (`b.__class__ is not float or a.dtype not in FLOATING`: set membership costs about half of
+# `dtype.kind == "f"`) before calling `binary_operands`, whose call costs about as much as the check; scalar
+# arithmetic on small tensors is dominated by such per-op costs. Any other dtype just takes the call.
+FLOATING = frozenset(np.dtype(c) for c in "efdg")
 
 
 def category(dtype: np.dtype) -> int:
