@@ -100,7 +100,14 @@ def test_isnan_isinf_isfinite_and_nan_to_num_defaults_match_pytorch():
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32])
 def test_dtypes_of_integer_and_float_inputs_match_pytorch(fn, dtype):
     x, t = _pair([3, 1, 2], dtype)
-    _same(fn(autograd, x), fn(torch, t))
+    ours, theirs = fn(autograd, x), fn(torch, t)
+    if ours._data.dtype.kind != "f":
+        _same(ours, theirs)
+        return
+    # numpy's and PyTorch's vectorised transcendentals (atan2) may differ in the last bit, by the CPU's SIMD kernels
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_max_ulp(ours._data, theirs.numpy(), maxulp=1)
 
 
 def test_sign_matches_pytorch_at_zeros_nan_and_in_every_dtype_and_records_a_zero_gradient():
