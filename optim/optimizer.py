@@ -86,20 +86,24 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue
-                name = f"{p.name!r} " if p.name else ""
-                where = f"parameter {name}(params[{i}] of param group {g}, shape {tuple(p.shape)})"
-                if not isinstance(grad, Tensor):
-                    raise TypeError(f"{type(self).__name__}.step: the gradient of {where} is a {type(grad).__name__}")
-                if grad.shape != p.shape:
-                    raise RuntimeError(
-                        f"{type(self).__name__}.step: the gradient of {where} has shape {tuple(grad.shape)}; "
-                        "it must have the parameter's shape"
-                    )
-                if grad.dtype.kind != "f":
-                    raise RuntimeError(
-                        f"{type(self).__name__}.step: the gradient of {where} has dtype {grad.dtype}; "
-                        "it must be a floating point dtype"
-                    )
+                if not isinstance(grad, Tensor) or grad._data.shape != p._data.shape or grad._data.dtype.kind != "f":
+                    self._raise_bad_gradient(p, grad, f"params[{i}] of param group {g}")
+
+    def _raise_bad_gradient(self, p: Tensor, grad: Any, position: str) -> None:
+        """The error for a gradient `_check_grads` refuses, naming the parameter (and its name, when it has one)."""
+        name = f"{p.name!r} " if p.name else ""
+        where = f"parameter {name}({position}, shape {tuple(p.shape)})"
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"{type(self).__name__}.step: the gradient of {where} is a {type(grad).__name__}")
+        if grad.shape != p.shape:
+            raise RuntimeError(
+                f"{type(self).__name__}.step: the gradient of {where} has shape {tuple(grad.shape)}; "
+                "it must have the parameter's shape"
+            )
+        raise RuntimeError(
+            f"{type(self).__name__}.step: the gradient of {where} has dtype {grad.dtype}; "
+            "it must be a floating point dtype"
+        )
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Apply this optimizer's rule to one parameter, in place on `param._data`."""
