@@ -138,9 +138,10 @@ class _Alias(Function):
 
 
 def _active(op: str) -> dual_level:
-    if this_thread.state.dual is None:
+    level = this_thread.state.dual
+    if level is None:
         raise RuntimeError(f"{op}: only inside `with autograd.forward.dual_level():`")
-    return this_thread.state.dual
+    return level
 
 
 def make_dual(primal: Tensor, tangent: Any) -> Tensor:

@@ -582,11 +582,12 @@ class Tensor:
             _check_no_overlap(what, self._data)
             self._data = self._data.copy()  # a read-only array the tensor was made from; not a view's memory
         operand_needs_grad = isinstance(operand, Tensor) and operand.requires_grad
-        if this_thread.state.enabled and (self.requires_grad or operand_needs_grad):
+        state = this_thread.state
+        if state.enabled and (self.requires_grad or operand_needs_grad):
             self._record_update(what, result)
         else:
-            if this_thread.state.dual is not None:  # forward mode: take the tangent of the out-of-place update
-                this_thread.state.dual.update_inplace(self, operand, result)
+            if state.dual is not None:  # forward mode: take the tangent of the out-of-place update
+                state.dual.update_inplace(self, operand, result)
             write(self._data)
             self._version[0] = next_modification()
         return self
@@ -616,8 +617,9 @@ class Tensor:
         now = next_modification()
         old = Tensor(self._data.copy())  # `result` may save these values, and this memory is about to change
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
-        if this_thread.state.dual is not None:
-            this_thread.state.dual.set_tangent(old, this_thread.state.dual.tangent(self))
+        dual = this_thread.state.dual
+        if dual is not None:
+            dual.set_tangent(old, dual.tangent(self))
         new = result(old)
         if new._data.dtype != self._data.dtype:
             new = _ops.cast(new, self._data.dtype)
