@@ -19,16 +19,17 @@ from ..tensor import Tensor, data_of
 from .arithmetic import _check
 
 _SAME_WIDTH_INT = {2: np.int16, 4: np.int32, 8: np.int64}  # float16, float32, float64
-_SMALL = 4096  # elements: up to here np.where's select is as fast as the bitwise one (measured on float32)
+_SMALL = 4096  # elements: up to here a new array from np.where's select costs no more (measured on float32)
 
 
 def masked(g: Any, mask: np.ndarray, out: np.ndarray | None = None) -> Any:
     """g where `mask` holds, +0 elsewhere (an array, or a recorded tensor under create_graph), written into `out`
     when given; a selection, never g * mask, so an infinite or nan gradient where the mask is off still gives 0.
 
-    On a float array of more than `_SMALL` elements the selection is a bitwise AND of g's bits with words that are
-    all ones (keep) or all zeros (+0.0), which numpy runs vectorised, where np.where and masked copies go element by
-    element; below that, np.where's lower fixed cost wins (about 1 us against 3 us on 32 float32s).
+    On a float array the selection multiplies g's bits, read as integers of the same width, by the mask's 0 or 1:
+    one vectorised pass that keeps g's bits or gives those of +0.0, where np.where and masked copies go element by
+    element (about 20 against 265 us on 65,536 float32s). A new array of at most `_SMALL` elements comes from
+    np.where, whose fixed cost is lower than that of shaping the new array here.
     """
     if isinstance(g, Tensor):
         return Where.apply(g, 0, condition=mask)
@@ -36,12 +37,10 @@ def masked(g: Any, mask: np.ndarray, out: np.ndarray | None = None) -> Any:
     int_type = _SAME_WIDTH_INT.get(g.dtype.itemsize) if large else None
     if int_type is None:
         return np.where(mask, g, 0)
-    words = np.array(mask, dtype=int_type)  # 1 keep, 0 drop (mask may be a numpy bool scalar)
-    np.negative(words, out=words)  # keep: every bit set
     if out is None:
-        shape = np.broadcast_shapes(g.shape, words.shape)
+        shape = np.broadcast_shapes(g.shape, np.shape(mask))
         out = np.empty_like(g) if shape == g.shape else np.empty(shape, g.dtype)  # g's memory order, as np.where's
-    np.bitwise_and(g.view(int_type), words, out=out.view(int_type))
+    np.multiply(g.view(int_type), mask, out=out.view(int_type))
     return out
 
 
