@@ -164,23 +164,19 @@ class Function:
                 self.saved = self._saved_as_tensors()
         grads = self.backward(grad)
         self.saved = saved if retain_graph or not saved else None  # a node that saved nothing can run again
-        inputs, fresh, result = self.inputs, self.fresh_gradients, []
-        if inputs is None:  # released by an earlier backward (only a node that saved nothing runs again)
-            for shape, g in zip(self.input_shapes, grads):
-                result.append(None if shape is None or g is None else _undo_broadcast(g, grad, fresh, shape))
-            return result
         # Without retain_graph the node lets go of its input tensors, so that their arrays can be freed, and keeps
-        # the shapes of those that get a gradient (a node that saved nothing can run again from them). This loop runs
-        # for every node of every backward, so it gathers the shapes as it goes and has `_undo_broadcast` inlined.
-        shapes = []
-        for x, edge, g in zip(inputs, self.edges, grads):
-            shape = None if edge is None else x._data.shape
+        # the shapes of those that get a gradient: a node that saved nothing can run again from them. This loop runs
+        # for every node of every backward, so it gathers the shapes as it goes.
+        inputs, fresh, result, shapes = self.inputs, self.fresh_gradients, [], []
+        released = inputs is None
+        for x, edge, g in zip(self.input_shapes if released else inputs, self.edges, grads):
+            shape = x if released else None if edge is None else x._data.shape  # once released, x is the shape
             shapes.append(shape)
             if shape is None or g is None:
                 result.append(None)
                 continue
             if g is grad or not fresh:
-                g = borrowed(g)
+                g = borrowed(g)  # the same array may reach two inputs, or the Function may keep it
             result.append(g if g.shape == shape else sum_to_shape(g, shape))
         if not retain_graph:
             self.inputs, self.input_shapes = None, shapes
@@ -302,14 +298,6 @@ def _run_hooks(hooks: list[Any], grad: Any) -> Any:
                 )
             grad = replaced_data
     return borrowed(grad)
-
-
-def _undo_broadcast(g: Any, grad: Any, fresh: bool, shape: tuple[int, ...]) -> Any:
-    """A backward's gradient `g` for an input of `shape`: borrowed when it is the incoming `grad` or not `fresh`
-    (the same array may reach two inputs, or the Function may keep it), summed back to `shape`."""
-    if g is grad or not fresh:
-        g = borrowed(g)
-    return g if g.shape == shape else sum_to_shape(g, shape)
 
 
 def sum_to_shape(grad: Any, shape: tuple[int, ...]) -> Any:
