@@ -319,6 +319,31 @@ def test_grad_returns_the_gradient_before_the_mask():
     np.testing.assert_array_equal(g_x._data, [0.0, 5.0, 6.0])
 
 
+@settings(deadline=None)
+@given(
+    dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+    rows=st.integers(1, 90),
+    cols=st.integers(1, 90),
+    layout=st.sampled_from(["C", "transposed", "strided"]),
+    mask_rows=st.booleans(),
+    in_place=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_masked_is_np_where_bit_for_bit(dtype, rows, cols, layout, mask_rows, in_place, seed):
+    """masked selects, never multiplies: g where the mask holds and +0 elsewhere, whatever g holds there (inf, nan,
+    -0), in g's dtype and shape, new or in place, below and above the size where it stops using np.where."""
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((rows, cols)).astype(dtype)
+    specials = rng.integers(0, g.size, size=min(6, g.size))
+    g.reshape(-1)[specials] = rng.choice([np.inf, -np.inf, np.nan, -0.0, 0.0], size=len(specials))
+    g = {"C": g, "transposed": g.T, "strided": g[:, ::2]}[layout]
+    mask = rng.random((1, g.shape[1]) if mask_rows else g.shape) < 0.5
+    expected = np.where(mask, g, 0)
+    got = elementwise.masked(g, mask, out=g if in_place and not mask_rows else None)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{expected.itemsize}"))
+
+
 def test_million_op_chain_backward():
     x = leaf(0.5)
     y = x
