@@ -19,7 +19,7 @@ from ..tensor import Tensor, data_of
 from .arithmetic import _check
 
 _SAME_WIDTH_INT = {2: np.int16, 4: np.int32, 8: np.int64}  # float16, float32, float64
-_SMALL = 4096  # elements: up to here a new array from np.where's select costs no more (measured on float32)
+_SMALL = 4096  # elements: up to here a new array from np.where costs no more than one shaped here (float32)
 
 
 def masked(g: Any, mask: np.ndarray, out: np.ndarray | None = None) -> Any:
@@ -28,8 +28,8 @@ def masked(g: Any, mask: np.ndarray, out: np.ndarray | None = None) -> Any:
 
     On a float array the selection multiplies g's bits, read as integers of the same width, by the mask's 0 or 1:
     one vectorised pass that keeps g's bits or gives those of +0.0, where np.where and masked copies go element by
-    element (about 20 against 265 us on 65,536 float32s). A new array of at most `_SMALL` elements comes from
-    np.where, whose fixed cost is lower than that of shaping the new array here.
+    element. A new array of at most `_SMALL` elements comes from np.where, whose fixed cost is lower than that of
+    shaping the new array here. `mask` is a bool array (or numpy bool) that broadcasts against g.
     """
     if isinstance(g, Tensor):
         return Where.apply(g, 0, condition=mask)
