@@ -43,21 +43,12 @@ def workload(name: str, tree: Path) -> Callable[[], object]:
     """The measured call of a workload (UNITS[name] ops or steps), built from `tree`'s packages."""
     sys.path[:0] = [str(tree / "bench"), str(tree)]
     import common
+    from engines import ours
 
     if name == "op_chain":
-        import autograd
-
-        x = np.linspace(-1.0, 1.0, 10)
-
-        def run() -> object:
-            leaf = autograd.tensor(x, requires_grad=True)
-            common.chain(leaf, OPS, lambda v: v.tanh()).sum().backward()
-            return leaf.grad
-
-        return run
+        return ours.op_chain(np.linspace(-1.0, 1.0, 10), OPS)
     import floor_cnn
     from engines import numpy as floor
-    from engines import ours
 
     rng = np.random.default_rng(common.SEED)
     engine = floor if name == "mlp_step_floor" else floor_cnn if name.endswith("_floor") else ours
